@@ -1,0 +1,135 @@
+# bevconf: conformance suite for libevent-style bufferevent implementations.
+#
+#   make deps                     install the Debian packages bevconf needs
+#   make check [IMPL=libevent] [BACKEND=epoll|poll|select] [LIBEVENT_PREFIX=dir] [CASES=prefix...]
+#   make list                     the case list (id, rules, level, requirement)
+#   make test                     bevconf's own tests: fault-layer self-tests, the suite on
+#                                 every built-in implementation and backend, bad-input checks
+# All build outputs go to build/.
+
+CC ?= cc
+CFLAGS ?= -O1 -g
+LDFLAGS ?=
+WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+BUILD := build
+
+IMPL ?= libevent
+BACKEND ?=
+CASES ?=
+TIMEOUT ?= 5
+
+IMPLS := $(notdir $(patsubst %/,%,$(dir $(wildcard impls/*/impl.mk))))
+IMPL_MK := impls/$(IMPL)/impl.mk
+ifneq ($(wildcard $(IMPL_MK)),)
+  include $(IMPL_MK)
+else
+  IMPL_ERROR := unknown IMPL=$(IMPL); available: $(IMPLS)
+endif
+ifneq ($(BACKEND),)
+  ifeq ($(filter $(BACKEND),$(IMPL_BACKENDS)),)
+    IMPL_ERROR ?= unknown BACKEND=$(BACKEND) for $(IMPL); available: $(IMPL_BACKENDS)
+  endif
+endif
+IMPL_BUILD_NAME ?= $(IMPL)
+
+OUT := $(BUILD)/$(IMPL_BUILD_NAME)
+RUNNER := $(OUT)/bevconf
+SELFTEST := $(OUT)/fault-selftest
+RESULTS := $(OUT)/$(or $(BACKEND),default)/results.jsonl
+
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm)
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iharness -Icases $(IMPL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP
+# -rdynamic exports the fault layer's libc wrappers so a shared libevent calls them too.
+LINK = $(CC) $(CFLAGS) $(LDFLAGS) -rdynamic
+
+HARNESS_SRC := $(filter-out harness/selftest/%,$(wildcard harness/*.c))
+CASE_SRC := $(wildcard cases/*.c)
+RUNNER_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC) $(CASE_SRC))
+SELFTEST_OBJ := $(OUT)/obj/harness/selftest/fault_selftest.o $(OUT)/obj/harness/fault.o
+
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input
+.DELETE_ON_ERROR:
+
+all: build
+
+# Bad configuration stops here with one line, before any compiler runs.
+impl-ok:
+	$(if $(IMPL_ERROR),$(error bevconf: $(IMPL_ERROR)))
+	@:
+
+build: impl-ok $(RUNNER)
+
+$(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(RUNNER): $(RUNNER_OBJ) harness/link.sh
+	harness/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
+
+$(SELFTEST): $(SELFTEST_OBJ)
+	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
+
+check: build
+	@mkdir -p $(dir $(RESULTS))
+	$(IMPL_ENV_$(BACKEND)) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout $(TIMEOUT) \
+		$(if $(BACKEND),--backend $(BACKEND)) --results $(RESULTS) $(subst $(comma), ,$(CASES))
+	@echo "results: $(RESULTS)"
+
+list: build
+	@$(RUNNER) --list $(subst $(comma), ,$(CASES))
+
+selftest: impl-ok $(SELFTEST)
+	$(SELFTEST)
+
+comma := ,
+
+# ---- bevconf's own tests ----
+# The system libevent is also plugged in through LIBEVENT_PREFIX, once as a static
+# archive and once as a shared library, the two ways a user's own build arrives.
+LIBDIR = $(shell pkg-config --variable=libdir libevent)
+INCDIR = $(shell pkg-config --variable=includedir libevent)
+STATIC_PREFIX := $(abspath $(BUILD)/prefix-static)
+SHARED_PREFIX := $(abspath $(BUILD)/prefix-shared)
+
+test: impl-ok
+	$(MAKE) --no-print-directory selftest
+	@for b in $(IMPL_BACKENDS); do \
+		$(MAKE) --no-print-directory check BACKEND=$$b || exit 1; done
+	$(MAKE) --no-print-directory test-prefixes
+	$(MAKE) --no-print-directory test-bad-input
+	@echo "bevconf: all tests passed"
+
+test-prefixes:
+	rm -rf $(STATIC_PREFIX) $(SHARED_PREFIX)
+	mkdir -p $(STATIC_PREFIX)/include $(STATIC_PREFIX)/lib $(SHARED_PREFIX)/include $(SHARED_PREFIX)/lib
+	ln -s $(INCDIR)/event2 $(STATIC_PREFIX)/include/event2
+	ln -s $(INCDIR)/event2 $(SHARED_PREFIX)/include/event2
+	ln -s $(LIBDIR)/libevent.a $(STATIC_PREFIX)/lib/libevent.a
+	cp -P $(LIBDIR)/libevent.so $(LIBDIR)/libevent-2.1.so* $(SHARED_PREFIX)/lib/
+	$(MAKE) --no-print-directory check LIBEVENT_PREFIX=$(STATIC_PREFIX) | tee $(BUILD)/prefix-static.log
+	grep -q 'linked: statically' $(BUILD)/prefix-static.log
+	$(MAKE) --no-print-directory selftest LIBEVENT_PREFIX=$(STATIC_PREFIX)
+	$(MAKE) --no-print-directory check LIBEVENT_PREFIX=$(SHARED_PREFIX) | tee $(BUILD)/prefix-shared.log
+	grep -q 'linked: $(SHARED_PREFIX)/lib/' $(BUILD)/prefix-shared.log
+
+test-bad-input:
+	harness/selftest/bad-input.sh
+
+# ---- setup ----
+DEB_PACKAGES := build-essential pkg-config libevent-dev check
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+deps:
+	@if dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | grep -vq 'install ok installed' \
+	    || [ $$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | wc -l) -ne $(words $(DEB_PACKAGES)) ]; then \
+		echo "bevconf: installing $(DEB_PACKAGES)"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o DPkg::Lock::Timeout=300 $(DEB_PACKAGES); \
+	else echo "bevconf: dependencies already installed: $(DEB_PACKAGES)"; fi
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,156 @@
+/* bevconf.h: what a case sees. A case is a function `void fn(struct bc_ctx *t)`
+ * declared once in cases/cases.def; it runs in its own forked process with a fresh
+ * event_base (t->base) whose backend the runner has already verified. */
+#ifndef BEVCONF_H
+#define BEVCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "fault.h"
+
+#define BC_MAX_ENDS 8
+#define BC_MAX_EVENTS 4096
+
+/* One recorded callback: R(eadcb), W(ritecb) or E(ventcb). */
+struct bc_event {
+	char kind;
+	short what;      /* eventcb flags; 0 for R and W */
+	size_t in, out;  /* input/output lengths at the moment of the call */
+	short enabled;   /* bufferevent_get_enabled() at the moment of the call */
+	int err;         /* EVUTIL_SOCKET_ERROR() at the moment of the call */
+};
+
+struct bc_ctx;
+
+/* A bufferevent under observation: the recorder's callbacks are installed on it and
+ * the optional hooks below run after each record, so a case can react (drain, free). */
+struct bc_end {
+	struct bc_ctx *t;
+	struct bufferevent *bev;
+	const char *name;
+	void (*on_read)(struct bc_end *e);
+	void (*on_write)(struct bc_end *e);
+	void (*on_event)(struct bc_end *e, short what);
+	bool drain_on_read;      /* remove the input into `received` on every readcb */
+	struct bc_bytes *received;
+	void *user;
+	bool freed;              /* set by bc_free: any later callback fails the case */
+};
+
+/* A growable byte string the harness owns (independent of the implementation's evbuffer). */
+struct bc_bytes {
+	unsigned char *data;
+	size_t len, cap;
+	bool eof;
+};
+
+struct bc_ctx {
+	struct event_base *base;
+	intptr_t param;           /* the variant parameter from the case list */
+	const char *id;
+	struct bc_end ends[BC_MAX_ENDS];
+	int nends;
+	struct { struct bc_end *end; struct bc_event ev; } trace[BC_MAX_EVENTS];
+	unsigned ntrace;
+	struct event *owned[8];   /* harness events the runner frees before the base */
+	int nowned;
+};
+
+/* ---- trace recorder (trace.c) ---- */
+/* Install the recording callbacks on bev under a short name used in traces. */
+struct bc_end *bc_watch(struct bc_ctx *t, struct bufferevent *bev, const char *name);
+/* bufferevent_socket_new(t->base, fd, opts) + bc_watch. */
+struct bc_end *bc_socket_end(struct bc_ctx *t, evutil_socket_t fd, int opts, const char *name);
+/* bufferevent_free(e->bev), remembering that no callback may follow. */
+void bc_free(struct bc_end *e);
+/* Number of recorded callbacks of `kind` ('R','W','E' or 0 for any) on e. */
+unsigned bc_count(const struct bc_end *e, char kind);
+/* The n-th (0-based) callback of `kind` on e, or NULL. */
+const struct bc_event *bc_nth(const struct bc_end *e, char kind, unsigned n);
+/* "R W E(READING|EOF)": the kinds and event flags of e's callbacks, in order. */
+const char *bc_shape(const struct bc_end *e);
+/* Human-readable rendering of flags: "READING|EOF", "R|W". */
+const char *bc_what_str(short what);
+const char *bc_enabled_str(short en);
+
+/* ---- assertions: on failure they print requirement, expected vs actual and the trace ---- */
+void bc_fail(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
+	__attribute__((noreturn));
+void bc_expect_int(struct bc_ctx *t, const char *check, long long actual, long long expected);
+void bc_expect_str(struct bc_ctx *t, const char *check, const char *actual, const char *expected);
+void bc_expect_shape(struct bc_ctx *t, const struct bc_end *e, const char *expected);
+void bc_expect_what(struct bc_ctx *t, const char *check, short actual, short expected);
+void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short expected);
+#define bc_expect(t, cond, check) \
+	do { if (!(cond)) bc_fail((t), (check), "true", "false: " #cond); } while (0)
+/* A QUIRK case that does not match libevent ends here, recorded but not failed. */
+void bc_quirk_differs(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
+	__attribute__((noreturn));
+
+/* ---- event-driven waiting (wait.c) ---- */
+/* One loop pass that never blocks: EVLOOP_ONCE|EVLOOP_NONBLOCK. */
+void bc_pass(struct bc_ctx *t);
+void bc_passes(struct bc_ctx *t, int n);
+/* Deadline machinery behind bc_wait_until; not for direct use. */
+void bc_deadline_begin_(struct bc_ctx *t, int ms);
+bool bc_deadline_step_(struct bc_ctx *t);
+void bc_deadline_end_(struct bc_ctx *t);
+/* Run blocking loop passes until cond holds or ms pass; yields the final value of cond. */
+#define bc_wait_until(t, ms, cond) ({ \
+	bc_deadline_begin_((t), (ms)); \
+	while (!(cond) && bc_deadline_step_(t)) {} \
+	bc_deadline_end_(t); \
+	(bool)(cond); })
+/* Run the loop for ms of wall time: only for asserting that nothing happens (or for
+ * timeout rules), never to wait for something that should happen. */
+void bc_run_for(struct bc_ctx *t, int ms);
+/* Monotonic milliseconds. */
+double bc_now_ms(void);
+
+/* ---- sockets and bytes (sock.c) ---- */
+/* Non-blocking AF_UNIX stream pair. */
+void bc_socketpair(struct bc_ctx *t, evutil_socket_t sv[2]);
+/* A listening TCP socket on 127.0.0.1, port chosen by the kernel; *sin gets the address. */
+evutil_socket_t bc_loopback_listener(struct bc_ctx *t, struct sockaddr_in *sin);
+/* A TCP socket bound to 127.0.0.1 but not listening: connecting there is refused,
+ * asynchronously, as long as the returned fd stays open. */
+evutil_socket_t bc_refusing_port(struct bc_ctx *t, struct sockaddr_in *sin);
+/* Blocking accept with a deadline (poll), for raw peers. */
+evutil_socket_t bc_accept(struct bc_ctx *t, evutil_socket_t lfd, int ms);
+/* Write all of buf to a raw (non-blocking) fd; fails the case if the kernel will not take it. */
+void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n);
+/* Read what is available on a raw fd without blocking; sets b->eof on end of stream. */
+size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b);
+/* Keep reading a raw fd from the loop into b (EV_READ|EV_PERSIST) until EOF. */
+void bc_peer_reader(struct bc_ctx *t, evutil_socket_t fd, struct bc_bytes *b);
+bool bc_fd_is_open(evutil_socket_t fd);
+
+void bc_bytes_add(struct bc_bytes *b, const void *p, size_t n);
+void bc_bytes_free(struct bc_bytes *b);
+/* The cyclic test pattern: byte i of the stream is pattern(i); period 251 (prime), so a
+ * lost, duplicated or reordered chunk of any size but a multiple of 251 shows. */
+void bc_pattern(unsigned char *buf, size_t n, size_t offset);
+/* Index of the first byte of b that breaks the pattern from offset 0, or -1. */
+long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset);
+/* Fails unless b holds exactly n bytes of the pattern. */
+void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_bytes *b, size_t n);
+
+/* Variant parameters carried in a case row (t->param). */
+#define BC_DEFER 0x1000 /* add BEV_OPT_DEFER_CALLBACKS */
+static inline int bc_opts(const struct bc_ctx *t, int base_opts)
+{
+	return base_opts | ((t->param & BC_DEFER) ? BEV_OPT_DEFER_CALLBACKS : 0);
+}
+static inline int bc_param(const struct bc_ctx *t) { return (int)(t->param & 0xfff); }
+
+#endif

@@ -1,0 +1,37 @@
+/* runner.h: the case table and the runner's internal pieces (not for cases). */
+#ifndef BEVCONF_RUNNER_H
+#define BEVCONF_RUNNER_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bc_ctx;
+
+enum bc_level { BC_MUST, BC_SHOULD, BC_QUIRK };
+
+struct bc_case {
+	const char *id;          /* area.topic.variant */
+	const char *rules;       /* contract rule ids, comma-separated */
+	enum bc_level level;
+	const char *requirement; /* one sentence */
+	void (*fn)(struct bc_ctx *t);
+	intptr_t param;
+};
+
+extern const struct bc_case bc_cases[];
+extern const size_t bc_ncases;
+
+struct bc_summary { int passed, failed, skipped, quirks_differ; };
+
+const char *bc_level_name(enum bc_level l);
+const struct bc_case *bc_current_case(void);
+/* Append one tagged line to the current case's side file (child only). */
+void bc_side_write(char tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Merge Check's results with the side files: print per-case lines and failure details,
+ * write the JSON Lines results file, fill the summary. */
+void bc_collect(SRunner *sr, const struct bc_case **cases, size_t n, const double *durations,
+		const char *side_dir, const char *impl, const char *backend,
+		const char *results_path, struct bc_summary *sum);
+
+#endif

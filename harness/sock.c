@@ -1,0 +1,159 @@
+/* sock.c: sockets, raw peers and byte strings for cases. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bevconf.h"
+
+static void fail_errno(struct bc_ctx *t, const char *what)
+{
+	bc_fail(t, what, "success", strerror(errno));
+}
+
+void bc_socketpair(struct bc_ctx *t, evutil_socket_t sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		fail_errno(t, "harness: socketpair");
+}
+
+static evutil_socket_t bound_loopback(struct bc_ctx *t, struct sockaddr_in *sin)
+{
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail_errno(t, "harness: socket");
+	memset(sin, 0, sizeof *sin);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof *sin;
+	if (bind(fd, (struct sockaddr *)sin, sizeof *sin) != 0 ||
+	    getsockname(fd, (struct sockaddr *)sin, &len) != 0)
+		fail_errno(t, "harness: bind 127.0.0.1:0");
+	return fd;
+}
+
+evutil_socket_t bc_loopback_listener(struct bc_ctx *t, struct sockaddr_in *sin)
+{
+	evutil_socket_t fd = bound_loopback(t, sin);
+	if (listen(fd, 16) != 0)
+		fail_errno(t, "harness: listen");
+	return fd;
+}
+
+evutil_socket_t bc_refusing_port(struct bc_ctx *t, struct sockaddr_in *sin)
+{
+	/* Bound, so no other process can take the port; not listening, so a SYN gets RST. */
+	return bound_loopback(t, sin);
+}
+
+evutil_socket_t bc_accept(struct bc_ctx *t, evutil_socket_t lfd, int ms)
+{
+	struct pollfd p = { lfd, POLLIN, 0 };
+	if (poll(&p, 1, ms) != 1)
+		bc_fail(t, "harness: accept within deadline", "a connection", "none");
+	evutil_socket_t fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		fail_errno(t, "harness: accept4");
+	return fd;
+}
+
+void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n)
+{
+	ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+	if (w < 0)
+		fail_errno(t, "harness: send to peer");
+	if ((size_t)w != n)
+		bc_fail(t, "harness: send to peer", "all bytes taken", "a short write");
+}
+
+size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b)
+{
+	unsigned char buf[65536];
+	size_t total = 0;
+	for (;;) {
+		ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (r > 0) {
+			bc_bytes_add(b, buf, (size_t)r);
+			total += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			b->eof = true;
+		return total;
+	}
+}
+
+static void on_peer_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct bc_bytes *b = arg;
+	(void)what;
+	bc_recv_avail(fd, b);
+}
+
+void bc_peer_reader(struct bc_ctx *t, evutil_socket_t fd, struct bc_bytes *b)
+{
+	struct event *ev = event_new(t->base, fd, EV_READ | EV_PERSIST, on_peer_readable, b);
+	if (!ev || event_add(ev, NULL) != 0 || t->nowned == 8)
+		bc_fail(t, "harness: peer reader event", "added", "failed");
+	t->owned[t->nowned++] = ev;
+}
+
+bool bc_fd_is_open(evutil_socket_t fd)
+{
+	return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+void bc_bytes_add(struct bc_bytes *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		b->data = realloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void bc_bytes_free(struct bc_bytes *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+void bc_pattern(unsigned char *buf, size_t n, size_t offset)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)((offset + i) % 251);
+}
+
+long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset)
+{
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] != (unsigned char)((offset + i) % 251))
+			return (long)i;
+	return -1;
+}
+
+void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_bytes *b, size_t n)
+{
+	char a[96];
+	if (b->len != n) {
+		snprintf(a, sizeof a, "%zu bytes", b->len);
+		char x[32];
+		snprintf(x, sizeof x, "%zu bytes", n);
+		bc_fail(t, check, x, a);
+	}
+	long at = bc_pattern_mismatch(b->data, b->len, 0);
+	if (at >= 0) {
+		snprintf(a, sizeof a, "byte %ld is %u, pattern says %u (lost, duplicated or reordered)",
+			 at, b->data[at], (unsigned)(at % 251));
+		bc_fail(t, check, "the cyclic pattern, byte for byte", a);
+	}
+}
