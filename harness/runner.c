@@ -187,11 +187,10 @@ static void print_linked_library(void)
 	self[n > 0 ? n : 0] = '\0';
 	if (dladdr((void *)event_base_new, &info) && info.dli_fname) {
 		char real[PATH_MAX];
-		const char *lib = realpath(info.dli_fname, real) ? real : info.dli_fname;
-		if (strcmp(lib, self) == 0)
+		if (realpath(info.dli_fname, real) && strcmp(real, self) == 0)
 			printf("bevconf: linked: statically, into %s\n", self);
 		else
-			printf("bevconf: linked: %s\n", lib);
+			printf("bevconf: linked: %s\n", info.dli_fname);
 	}
 }
 
@@ -246,22 +245,20 @@ int main(int argc, char **argv)
 
 	struct event_base *probe = event_base_new();
 	if (!probe) {
-		fprintf(stderr, "bevconf: %s: event_base_new() failed\n", impl_name);
+		fprintf(stderr, "bevconf: error: %s: event_base_new() failed%s%s\n", impl_name,
+			backend_asked ? " with backend forced to " : "", backend_asked ? backend_asked : "");
 		return 2;
 	}
 	backend_ran = strdup(event_base_get_method(probe));
 	event_base_free(probe);
-	printf("bevconf: implementation: %s\n", impl_name);
-	print_linked_library();
-	printf("bevconf: backend: %s%s%s\n", backend_ran, backend_asked ? " (asked for " : "",
-	       backend_asked ? backend_asked : "");
 	if (backend_asked && strcmp(backend_asked, backend_ran) != 0) {
 		fprintf(stderr, "bevconf: error: asked for backend %s but %s ran\n", backend_asked,
 			backend_ran);
 		return 2;
 	}
-	if (backend_asked)
-		printf(")\n");
+	printf("bevconf: implementation: %s\n", impl_name);
+	print_linked_library();
+	printf("bevconf: backend: %s%s\n", backend_ran, backend_asked ? " (as asked)" : " (not forced)");
 
 	snprintf(side_dir, sizeof side_dir, "%s/bevconf.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(side_dir)) {
