@@ -13,6 +13,14 @@ LDFLAGS ?=
 WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 BUILD := build
 
+# SANITIZE=1: the harness and the cases under ASan + UBSan (clang), built apart.
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+  CC := clang
+  CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  BUILD := build/sanitize
+endif
+
 IMPL ?= libevent
 BACKEND ?=
 CASES ?=
@@ -48,7 +56,7 @@ CASE_SRC := $(wildcard cases/*.c)
 RUNNER_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC) $(CASE_SRC))
 SELFTEST_OBJ := $(OUT)/obj/harness/selftest/fault_selftest.o $(OUT)/obj/harness/fault.o
 
-.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind
 .DELETE_ON_ERROR:
 
 all: build
@@ -82,6 +90,13 @@ list: build
 selftest: impl-ok $(SELFTEST)
 	$(SELFTEST)
 
+# The suite and the fault self-tests under valgrind (every forked case included).
+VALGRIND := valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
+valgrind: build $(SELFTEST)
+	$(VALGRIND) $(SELFTEST)
+	$(IMPL_ENV_$(BACKEND)) $(VALGRIND) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout 30 \
+		$(if $(BACKEND),--backend $(BACKEND)) $(subst $(comma), ,$(CASES))
+
 comma := ,
 
 # ---- bevconf's own tests ----
@@ -100,6 +115,7 @@ test:
 	@for b in $(IMPL_BACKENDS); do \
 		$(MAKE) --no-print-directory check BACKEND=$$b || exit 1; done
 	$(MAKE) --no-print-directory test-prefixes
+	$(MAKE) --no-print-directory check SANITIZE=1
 	$(MAKE) --no-print-directory test-bad-input
 	@echo "bevconf: all tests passed"
 
@@ -125,7 +141,7 @@ test-bad-input:
 	harness/selftest/bad-input.sh
 
 # ---- setup ----
-DEB_PACKAGES := build-essential pkg-config libevent-dev check
+DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 deps:
