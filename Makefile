@@ -55,6 +55,9 @@ HARNESS_SRC := $(filter-out harness/selftest/%,$(wildcard harness/*.c))
 CASE_SRC := $(wildcard cases/*.c)
 RUNNER_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC) $(CASE_SRC))
 SELFTEST_OBJ := $(OUT)/obj/harness/selftest/fault_selftest.o $(OUT)/obj/harness/fault.o
+RUNNER_SELFTEST := $(OUT)/runner-selftest
+RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
+	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
 .PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind
 .DELETE_ON_ERROR:
@@ -78,6 +81,14 @@ $(RUNNER): $(RUNNER_OBJ) harness/link.sh
 $(SELFTEST): $(SELFTEST_OBJ)
 	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
 
+# The runner again, built over the self-test list of cases that fail on purpose.
+$(OUT)/obj/harness/selftest/runner.o: harness/runner.c | impl-ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iharness/selftest -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
+
+$(RUNNER_SELFTEST): $(RUNNER_SELFTEST_OBJ)
+	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
+
 check: build
 	@mkdir -p $(dir $(RESULTS))
 	$(IMPL_ENV_$(BACKEND)) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout $(TIMEOUT) \
@@ -87,8 +98,9 @@ check: build
 list: build
 	@$(RUNNER) --list $(subst $(comma), ,$(CASES))
 
-selftest: impl-ok $(SELFTEST)
+selftest: impl-ok $(SELFTEST) $(RUNNER_SELFTEST)
 	$(SELFTEST)
+	harness/selftest/runner-selftest.sh $(RUNNER_SELFTEST)
 
 # The suite and the fault self-tests under valgrind (every forked case included).
 VALGRIND := valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9

@@ -1,0 +1,54 @@
+/* runner_cases.c: cases that pass, fail, crash, hang, skip and differ on purpose, so the
+ * runner's verdicts can be checked (harness/selftest/runner-selftest.sh). */
+#include <signal.h>
+#include <unistd.h>
+
+#include "bevconf.h"
+
+void bc_not_implemented(const char *fn);
+
+void st_pass(struct bc_ctx *t)
+{
+	bc_expect_int(t, "one", 1, 1);
+}
+
+void st_fail(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "bev");
+	bufferevent_write(e->bev, "x", 1);
+	bc_wait_until(t, 1000, bc_count(e, 'W') == 1);
+	bc_expect_int(t, "a number", 41, 42);
+}
+
+void st_crash(struct bc_ctx *t)
+{
+	raise(SIGSEGV);
+}
+
+void st_hang(struct bc_ctx *t)
+{
+	for (;;)
+		pause();
+}
+
+void st_skip(struct bc_ctx *t)
+{
+	bc_not_implemented("bufferevent_imaginary");
+}
+
+void st_quirk(struct bc_ctx *t)
+{
+	bc_quirk_differs(t, "an oddity", "libevent's way", "another way");
+}
+
+void st_after_free(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], 0, "bev");
+	e->freed = true; /* pretend it was freed: the next callback must fail the case */
+	bufferevent_write(e->bev, "x", 1);
+	bc_wait_until(t, 1000, false);
+}
