@@ -33,6 +33,8 @@ void write_short_capped(struct bc_ctx *t)
 	struct bc_bytes got = { 0 };
 	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 10) && bc_count(a, 'W') > 0),
 		  "all bytes at the peer and a writecb");
+	bc_passes(t, 3); /* nothing more once drained: still exactly one writecb */
+	bc_recv_avail(sv[1], &got);
 	bc_expect_str(t, "bytes at the peer", (bc_bytes_add(&got, "", 1), (char *)got.data), "0123456789");
 	bc_expect_shape(t, a, "W");
 	bc_expect_int(t, "output length at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -146,9 +148,9 @@ void write_max_single(struct bc_ctx *t)
 	bc_pattern(buf, n, 0);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, buf, n), 0);
 	free(buf);
-	bc_expect(t, bc_wait_until(t, 2000, got.len >= n && bc_count(a, 'W') > 0),
-		  "all bytes at the peer and a writecb");
-	bc_expect_pattern(t, "bytes at the peer", &got, n);
+	/* Only the write sizes are this QUIRK's business: delivery is checked by the MUST
+	 * cases (write.large.*), so a failure here would not be counted twice. */
+	(void)bc_wait_until(t, 2000, got.len >= n && bc_count(a, 'W') > 0);
 	size_t max = bc_fault_write_asked_max(sv[0]);
 	bc_free(a);
 	close(sv[1]);
@@ -172,8 +174,8 @@ void write_lowwm(struct bc_ctx *t)
 	bc_pattern(buf, sizeof buf, 0);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, buf, sizeof buf), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= sizeof buf) && bc_count(a, 'W') >= 3),
-		  "all bytes at the peer and three writecbs");
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= sizeof buf) && out_len(a) == 0),
+		  "all bytes at the peer");
 	bc_passes(t, 3);
 	bc_expect_pattern(t, "bytes at the peer", &got, sizeof buf);
 	bc_expect_shape(t, a, "W W W");
