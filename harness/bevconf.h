@@ -93,7 +93,8 @@ void bc_expect_what(struct bc_ctx *t, const char *check, short actual, short exp
 void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short expected);
 #define bc_expect(t, cond, check) \
 	do { if (!(cond)) bc_fail((t), (check), "true", "false: " #cond); } while (0)
-/* A QUIRK case that does not match libevent ends here, recorded but not failed. */
+/* Same as bc_fail; reads better in a QUIRK case, where any failed check ends the case
+ * as "differs from libevent" (reported, not counted). */
 void bc_quirk_differs(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
 	__attribute__((noreturn));
 

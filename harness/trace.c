@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bevconf.h"
 #include "runner.h"
@@ -187,6 +188,11 @@ void bc_fail(struct bc_ctx *t, const char *check, const char *expected, const ch
 	bc_side_write('C', "%s", check);
 	bc_side_write('X', "%s", expected);
 	bc_side_write('A', "%s", actual);
+	/* A QUIRK case only reports whether the implementation matches libevent's oddity. */
+	if (bc_current_case() && bc_current_case()->level == BC_QUIRK) {
+		bc_side_write('S', "FAIL differs from libevent 2.1 (QUIRK: reported, not counted)");
+		_exit(0);
+	}
 	ck_abort_msg("%s: expected %s, got %s", check, expected, actual);
 	abort(); /* not reached: ck_abort_msg ends the case */
 }
