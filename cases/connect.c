@@ -1,5 +1,6 @@
 /* Area D: bufferevent_socket_connect. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,10 @@ static void expect_err(struct bc_ctx *t, const char *check, int actual, int expe
 	}
 }
 
+/* The errno witness from cases/eof.c (see there). */
+struct bc_end *eof_witness(struct bc_ctx *t, int err, evutil_socket_t *peer);
+void eof_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer);
+
 static int do_connect(struct bc_end *e, const struct sockaddr_in *sin)
 {
 	return bufferevent_socket_connect(e->bev, (const struct sockaddr *)sin, sizeof *sin);
@@ -39,10 +44,21 @@ void connect_refused_async(struct bc_ctx *t)
 	bc_expect_shape(t, a, ""); /* nothing inline */
 	bc_expect(t, bufferevent_getfd(a->bev) >= 0, "getfd() >= 0 after the connect call");
 
+	evutil_socket_t wpeer = -1;
+	struct bc_end *w = NULL;
+	if (t->param & BC_DEFER) {
+		/* Let the refusal reach the socket before the loop runs, so the witness fails in
+		 * the same pass as the connect. */
+		struct pollfd p = { bufferevent_getfd(a->bev), POLLOUT, 0 };
+		bc_expect_int(t, "harness: poll for the refusal", poll(&p, 1, 1000), 1);
+		w = eof_witness(t, EIO, &wpeer);
+	}
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
 	settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
 	expect_err(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
+	if (w)
+		eof_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(hold);
 }
@@ -60,6 +76,7 @@ void connect_refused_immediate(struct bc_ctx *t)
 	bc_expect(t, bufferevent_getfd(a->bev) >= 0, "getfd() >= 0 after the connect call");
 	bc_expect_int(t, "connect calls on the new socket",
 		      bc_fault_ncalls(bufferevent_getfd(a->bev), BC_CONNECT), 1);
+	errno = 0; /* the eventcb must see ECONNREFUSED restored, not what errno holds now */
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
 	settle(t);

@@ -25,6 +25,39 @@ static void expect_err(struct bc_ctx *t, const char *check, int actual, int expe
 	}
 }
 
+/* Errno witness for DEFER_CALLBACKS variants. A deferred eventcb runs after the failing
+ * syscall, later in the loop, so a value left in errno could pass for a restored one. The
+ * witness is a second deferred bufferevent whose writev fails with another errno in the
+ * same loop pass as the failure under test: both eventcbs then run after both failures,
+ * and at least one of them would see the wrong errno unless the implementation saves and
+ * restores it per callback. Create it just before the pass that makes the case's own
+ * syscall fail; check it with eof_witness_check. Also used by cases/connect.c. */
+struct bc_end *eof_witness(struct bc_ctx *t, int err, evutil_socket_t *peer)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *w = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, "witness");
+	bc_fault_fail(sv[0], BC_WRITE, err, 1);
+	bufferevent_write(w->bev, "w", 1);
+	*peer = sv[1];
+	return w;
+}
+
+void eof_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer)
+{
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(w, 'E') >= 1), "an eventcb on the errno witness");
+	bc_expect_shape(t, w, "E(WRITING|ERROR)");
+	int got = bc_nth(w, 'E', 0)->err;
+	if (got != err) {
+		char a[64], x[64];
+		snprintf(a, sizeof a, "%d (%s)", got, strerror(got));
+		snprintf(x, sizeof x, "%d (%s)", err, strerror(err));
+		bc_fail(t, "EVUTIL_SOCKET_ERROR() inside the witness's deferred eventcb", x, a);
+	}
+	bc_free(w);
+	close(peer);
+}
+
 /* C1: the peer closes; one eventcb, exactly READING|EOF, EV_READ already off inside it. */
 void eof_peer_close(struct bc_ctx *t)
 {
@@ -124,6 +157,8 @@ void error_read_injected(struct bc_ctx *t)
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "a readcb for the first bytes");
 
 	bc_fault_fail(sv[0], BC_READ, err, 1);
+	evutil_socket_t wpeer = -1;
+	struct bc_end *w = (t->param & BC_DEFER) ? eof_witness(t, EIO, &wpeer) : NULL;
 	bc_send(t, sv[1], "de", 2);
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing readv");
 	settle(t);
@@ -133,6 +168,8 @@ void error_read_injected(struct bc_ctx *t)
 	bc_expect_enabled(t, "enabled inside eventcb (EV_READ off, EV_WRITE kept)", e->enabled, EV_WRITE);
 	bc_expect_int(t, "input length at eventcb (earlier bytes kept)", e->in, 3);
 	bc_expect_enabled(t, "enabled after the error", bufferevent_get_enabled(a->bev), EV_WRITE);
+	if (w)
+		eof_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -146,6 +183,8 @@ void error_write_epipe(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_READ);
 	if (shutdown(sv[1], SHUT_RD) != 0)
 		bc_fail(t, "harness: shutdown(peer, SHUT_RD)", "0", strerror(errno));
+	evutil_socket_t wpeer = -1;
+	struct bc_end *w = (t->param & BC_DEFER) ? eof_witness(t, EIO, &wpeer) : NULL;
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing writev");
@@ -156,6 +195,8 @@ void error_write_epipe(struct bc_ctx *t)
 	bc_expect_enabled(t, "enabled inside eventcb (EV_WRITE off, EV_READ kept)", e->enabled, EV_READ);
 	bc_expect_int(t, "output length at eventcb (unsent bytes kept)", e->out, 5);
 	bc_expect_int(t, "output length after", evbuffer_get_length(bufferevent_get_output(a->bev)), 5);
+	if (w)
+		eof_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -169,6 +210,8 @@ void error_write_injected(struct bc_ctx *t)
 	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
 	bufferevent_enable(a->bev, EV_READ);
 	bc_fault_fail(sv[0], BC_WRITE, err, 1);
+	evutil_socket_t wpeer = -1;
+	struct bc_end *w = (t->param & BC_DEFER) ? eof_witness(t, EIO, &wpeer) : NULL;
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing writev");
@@ -182,6 +225,8 @@ void error_write_injected(struct bc_ctx *t)
 	struct bc_bytes got = { 0 };
 	bc_recv_avail(sv[1], &got);
 	bc_expect_int(t, "bytes at the peer", got.len, 0);
+	if (w)
+		eof_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(sv[1]);
 }
