@@ -7,27 +7,6 @@
 
 #include "bevconf.h"
 
-static void settle(struct bc_ctx *t)
-{
-	bc_passes(t, 5);
-	bc_run_for(t, 20);
-	bc_passes(t, 3);
-}
-
-static void expect_err(struct bc_ctx *t, const char *check, int actual, int expected)
-{
-	if (actual != expected) {
-		char a[64], x[64];
-		snprintf(a, sizeof a, "%d (%s)", actual, strerror(actual));
-		snprintf(x, sizeof x, "%d (%s)", expected, strerror(expected));
-		bc_fail(t, check, x, a);
-	}
-}
-
-/* The errno witness from cases/eof.c (see there). */
-struct bc_end *eof_witness(struct bc_ctx *t, int err, evutil_socket_t *peer);
-void eof_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer);
-
 static int do_connect(struct bc_end *e, const struct sockaddr_in *sin)
 {
 	return bufferevent_socket_connect(e->bev, (const struct sockaddr *)sin, sizeof *sin);
@@ -51,14 +30,14 @@ void connect_refused_async(struct bc_ctx *t)
 		 * the same pass as the connect. */
 		struct pollfd p = { bufferevent_getfd(a->bev), POLLOUT, 0 };
 		bc_expect_int(t, "harness: poll for the refusal", poll(&p, 1, 1000), 1);
-		w = eof_witness(t, EIO, &wpeer);
+		w = bc_errno_witness(t, EIO, &wpeer);
 	}
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
-	expect_err(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
+	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
 	if (w)
-		eof_witness_check(t, w, EIO, wpeer);
+		bc_errno_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(hold);
 }
@@ -79,9 +58,9 @@ void connect_refused_immediate(struct bc_ctx *t)
 	errno = 0; /* the eventcb must see ECONNREFUSED restored, not what errno holds now */
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
-	expect_err(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
+	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
 	bc_free(a);
 	close(hold);
 }
@@ -120,7 +99,7 @@ void connect_ok(struct bc_ctx *t)
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the connect");
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");
 	bc_expect_enabled(t, "enabled inside eventcb", bc_nth(a, 'E', 0)->enabled, EV_WRITE);
 	bc_free(a);
@@ -142,7 +121,7 @@ void connect_ok_queued(struct bc_ctx *t)
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	struct bc_bytes got = { 0 };
 	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(peer, &got), got.len >= 5)), "5 bytes at the peer");
-	settle(t);
+	bc_settle(t);
 	bc_recv_avail(peer, &got);
 	bc_expect_shape(t, a, "E(CONNECTED) W");
 	bc_expect_int(t, "output length at CONNECTED", bc_nth(a, 'E', 0)->out, 5);
@@ -174,7 +153,7 @@ void connect_sync_error(struct bc_ctx *t)
 	bc_expect_int(t, "connect calls on the created socket", bc_fault_ncalls(lowest, BC_CONNECT), 1);
 	bc_expect_int(t, "getfd() after the failed connect", bufferevent_getfd(a->bev), -1);
 	bc_expect(t, !bc_fd_is_open(lowest), "the socket created for the connect is closed again");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "");
 	bc_free(a);
 	close(hold);
@@ -187,7 +166,7 @@ void connect_null_addr(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_socket_connect(bev, NULL, 0)",
 		      bufferevent_socket_connect(a->bev, NULL, 0), -1);
 	bc_expect_int(t, "getfd()", bufferevent_getfd(a->bev), -1);
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "");
 	bc_free(a);
 }

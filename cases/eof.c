@@ -6,58 +6,6 @@
 
 #include "bevconf.h"
 
-/* After the interesting callback: a few non-blocking passes and a short quiet run, so a
- * repeated or late callback would show in the trace. */
-static void settle(struct bc_ctx *t)
-{
-	bc_passes(t, 5);
-	bc_run_for(t, 20);
-	bc_passes(t, 3);
-}
-
-static void expect_err(struct bc_ctx *t, const char *check, int actual, int expected)
-{
-	if (actual != expected) {
-		char a[64], x[64];
-		snprintf(a, sizeof a, "%d (%s)", actual, strerror(actual));
-		snprintf(x, sizeof x, "%d (%s)", expected, strerror(expected));
-		bc_fail(t, check, x, a);
-	}
-}
-
-/* Errno witness for DEFER_CALLBACKS variants. A deferred eventcb runs after the failing
- * syscall, later in the loop, so a value left in errno could pass for a restored one. The
- * witness is a second deferred bufferevent whose writev fails with another errno in the
- * same loop pass as the failure under test: both eventcbs then run after both failures,
- * and at least one of them would see the wrong errno unless the implementation saves and
- * restores it per callback. Create it just before the pass that makes the case's own
- * syscall fail; check it with eof_witness_check. Also used by cases/connect.c. */
-struct bc_end *eof_witness(struct bc_ctx *t, int err, evutil_socket_t *peer)
-{
-	evutil_socket_t sv[2];
-	bc_socketpair(t, sv);
-	struct bc_end *w = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, "witness");
-	bc_fault_fail(sv[0], BC_WRITE, err, 1);
-	bufferevent_write(w->bev, "w", 1);
-	*peer = sv[1];
-	return w;
-}
-
-void eof_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer)
-{
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(w, 'E') >= 1), "an eventcb on the errno witness");
-	bc_expect_shape(t, w, "E(WRITING|ERROR)");
-	int got = bc_nth(w, 'E', 0)->err;
-	if (got != err) {
-		char a[64], x[64];
-		snprintf(a, sizeof a, "%d (%s)", got, strerror(got));
-		snprintf(x, sizeof x, "%d (%s)", err, strerror(err));
-		bc_fail(t, "EVUTIL_SOCKET_ERROR() inside the witness's deferred eventcb", x, a);
-	}
-	bc_free(w);
-	close(peer);
-}
-
 /* C1: the peer closes; one eventcb, exactly READING|EOF, EV_READ already off inside it. */
 void eof_peer_close(struct bc_ctx *t)
 {
@@ -69,7 +17,7 @@ void eof_peer_close(struct bc_ctx *t)
 	close(sv[1]);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the peer closed");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(READING|EOF)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
 	bc_expect_what(t, "eventcb flags", e->what, BEV_EVENT_READING | BEV_EVENT_EOF);
@@ -111,7 +59,7 @@ void eof_data_then_eof(struct bc_ctx *t)
 
 	pass_no = read_pass = eof_pass = 0;
 	bc_expect(t, bc_wait_until(t, 1000, (++pass_no, bc_count(a, 'E') >= 1)), "an eventcb after data and close");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "R E(READING|EOF)");
 	bc_expect_int(t, "input length at readcb", bc_nth(a, 'R', 0)->in, 4);
 	bc_expect_int(t, "input length at EOF (undrained bytes kept)", bc_nth(a, 'E', 0)->in, 3);
@@ -136,7 +84,7 @@ void eof_readv_zero(struct bc_ctx *t)
 	bc_send(t, sv[1], "xy", 2);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after readv returned 0");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(READING|EOF)");
 	bc_expect_what(t, "eventcb flags", bc_nth(a, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_EOF);
 	bc_expect_enabled(t, "enabled inside eventcb", bc_nth(a, 'E', 0)->enabled, EV_WRITE);
@@ -158,18 +106,18 @@ void error_read_injected(struct bc_ctx *t)
 
 	bc_fault_fail(sv[0], BC_READ, err, 1);
 	evutil_socket_t wpeer = -1;
-	struct bc_end *w = (t->param & BC_DEFER) ? eof_witness(t, EIO, &wpeer) : NULL;
+	struct bc_end *w = (t->param & BC_DEFER) ? bc_errno_witness(t, EIO, &wpeer) : NULL;
 	bc_send(t, sv[1], "de", 2);
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing readv");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "R E(READING|ERROR)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
-	expect_err(t, "EVUTIL_SOCKET_ERROR() inside eventcb", e->err, err);
+	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", e->err, err);
 	bc_expect_enabled(t, "enabled inside eventcb (EV_READ off, EV_WRITE kept)", e->enabled, EV_WRITE);
 	bc_expect_int(t, "input length at eventcb (earlier bytes kept)", e->in, 3);
 	bc_expect_enabled(t, "enabled after the error", bufferevent_get_enabled(a->bev), EV_WRITE);
 	if (w)
-		eof_witness_check(t, w, EIO, wpeer);
+		bc_errno_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -184,19 +132,19 @@ void error_write_epipe(struct bc_ctx *t)
 	if (shutdown(sv[1], SHUT_RD) != 0)
 		bc_fail(t, "harness: shutdown(peer, SHUT_RD)", "0", strerror(errno));
 	evutil_socket_t wpeer = -1;
-	struct bc_end *w = (t->param & BC_DEFER) ? eof_witness(t, EIO, &wpeer) : NULL;
+	struct bc_end *w = (t->param & BC_DEFER) ? bc_errno_witness(t, EIO, &wpeer) : NULL;
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing writev");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(WRITING|ERROR)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
-	expect_err(t, "EVUTIL_SOCKET_ERROR() inside eventcb", e->err, EPIPE);
+	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", e->err, EPIPE);
 	bc_expect_enabled(t, "enabled inside eventcb (EV_WRITE off, EV_READ kept)", e->enabled, EV_READ);
 	bc_expect_int(t, "output length at eventcb (unsent bytes kept)", e->out, 5);
 	bc_expect_int(t, "output length after", evbuffer_get_length(bufferevent_get_output(a->bev)), 5);
 	if (w)
-		eof_witness_check(t, w, EIO, wpeer);
+		bc_errno_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -211,14 +159,14 @@ void error_write_injected(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_READ);
 	bc_fault_fail(sv[0], BC_WRITE, err, 1);
 	evutil_socket_t wpeer = -1;
-	struct bc_end *w = (t->param & BC_DEFER) ? eof_witness(t, EIO, &wpeer) : NULL;
+	struct bc_end *w = (t->param & BC_DEFER) ? bc_errno_witness(t, EIO, &wpeer) : NULL;
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing writev");
-	settle(t);
+	bc_settle(t);
 	bc_expect_shape(t, a, "E(WRITING|ERROR)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
-	expect_err(t, "EVUTIL_SOCKET_ERROR() inside eventcb", e->err, err);
+	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", e->err, err);
 	bc_expect_enabled(t, "enabled inside eventcb (EV_WRITE off, EV_READ kept)", e->enabled, EV_READ);
 	bc_expect_int(t, "output length at eventcb (unsent bytes kept)", e->out, 5);
 	bc_expect_int(t, "writev calls (no retry after the error)", bc_fault_ncalls(sv[0], BC_WRITE), 1);
@@ -226,7 +174,7 @@ void error_write_injected(struct bc_ctx *t)
 	bc_recv_avail(sv[1], &got);
 	bc_expect_int(t, "bytes at the peer", got.len, 0);
 	if (w)
-		eof_witness_check(t, w, EIO, wpeer);
+		bc_errno_witness_check(t, w, EIO, wpeer);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -242,7 +190,7 @@ void error_write_zero(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after writev returned 0");
-	settle(t);
+	bc_settle(t);
 	const char *shape = bc_shape(a);
 	if (strcmp(shape, "E(WRITING|EOF)") != 0)
 		bc_quirk_differs(t, "callbacks on bev", "E(WRITING|EOF)", shape);

@@ -91,6 +91,7 @@ void bc_expect_str(struct bc_ctx *t, const char *check, const char *actual, cons
 void bc_expect_shape(struct bc_ctx *t, const struct bc_end *e, const char *expected);
 void bc_expect_what(struct bc_ctx *t, const char *check, short actual, short expected);
 void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short expected);
+void bc_expect_errno(struct bc_ctx *t, const char *check, int actual, int expected);
 #define bc_expect(t, cond, check) \
 	do { if (!(cond)) bc_fail((t), (check), "true", "false: " #cond); } while (0)
 /* Same as bc_fail; reads better in a QUIRK case, where any failed check ends the case
@@ -115,6 +116,9 @@ void bc_deadline_end_(struct bc_ctx *t);
 /* Run the loop for ms of wall time: only for asserting that nothing happens (or for
  * timeout rules), never to wait for something that should happen. */
 void bc_run_for(struct bc_ctx *t, int ms);
+/* After the callback under test: a few non-blocking passes and a short quiet run, so a
+ * repeated or late callback shows in the trace. */
+void bc_settle(struct bc_ctx *t);
 /* Monotonic milliseconds. */
 double bc_now_ms(void);
 
@@ -145,6 +149,17 @@ void bc_pattern(unsigned char *buf, size_t n, size_t offset);
 long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset);
 /* Fails unless b holds exactly n bytes of the pattern. */
 void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_bytes *b, size_t n);
+
+/* ---- errno witness for deferred callbacks (witness.c) ---- */
+/* A deferred eventcb runs after the failing syscall, later in the loop, so a value merely
+ * left in errno could pass for a restored one. The witness is a second deferred
+ * bufferevent whose next write fails with `err`: create it just before the pass in which
+ * the case's own syscall fails; both eventcbs then run after both failures, and one of
+ * them sees the other's errno unless the implementation saves and restores it per
+ * callback. bc_errno_witness_check waits for the witness's eventcb, checks its errno and
+ * frees it. */
+struct bc_end *bc_errno_witness(struct bc_ctx *t, int err, evutil_socket_t *peer);
+void bc_errno_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer);
 
 /* Variant parameters carried in a case row (t->param). */
 #define BC_DEFER 0x1000 /* add BEV_OPT_DEFER_CALLBACKS */

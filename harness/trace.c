@@ -233,3 +233,13 @@ void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short 
 	if (actual != expected)
 		bc_fail(t, check, bc_enabled_str(expected), bc_enabled_str(actual));
 }
+
+void bc_expect_errno(struct bc_ctx *t, const char *check, int actual, int expected)
+{
+	if (actual == expected)
+		return;
+	char a[64], x[64];
+	snprintf(a, sizeof a, "%d (%s)", actual, strerror(actual));
+	snprintf(x, sizeof x, "%d (%s)", expected, strerror(expected));
+	bc_fail(t, check, x, a);
+}

@@ -60,3 +60,10 @@ void bc_run_for(struct bc_ctx *t, int ms)
 {
 	bc_wait_until(t, ms, false);
 }
+
+void bc_settle(struct bc_ctx *t)
+{
+	bc_passes(t, 5);
+	bc_run_for(t, 20);
+	bc_passes(t, 3);
+}
