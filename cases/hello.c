@@ -1,0 +1,188 @@
+/* Area G: lifecycle (bufferevent_free from callbacks, fd ownership, unsent output) and
+ * the hello-world flow of libevent's sample/hello-world.c. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bevconf.h"
+
+static const char MESSAGE[] = "Hello, World!\n";
+
+/* ---- G1: the hello-world flow ---- */
+struct hello {
+	struct bc_ctx *t;
+	struct bc_end *server;
+	evutil_socket_t server_fd;
+	short en_at_accept;
+	int accepted;
+	int write_ret;
+};
+
+static void hello_server_write(struct bc_end *e)
+{
+	/* sample/hello-world.c: conn_writecb frees once everything is flushed. */
+	if (evbuffer_get_length(bufferevent_get_output(e->bev)) == 0)
+		bc_free(e);
+}
+
+static bool saw_eof(const struct bc_end *e)
+{
+	for (unsigned i = 0; i < bc_count(e, 'E'); i++)
+		if (bc_nth(e, 'E', i)->what & BEV_EVENT_EOF)
+			return true;
+	return false;
+}
+
+static void hello_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+			 int socklen, void *arg)
+{
+	struct hello *h = arg;
+	(void)l, (void)sa, (void)socklen;
+	h->accepted++;
+	h->server_fd = fd;
+	h->server = bc_socket_end(h->t, fd, bc_opts(h->t, BEV_OPT_CLOSE_ON_FREE), "server");
+	h->server->user = h;
+	h->server->on_write = hello_server_write;
+	h->en_at_accept = bufferevent_get_enabled(h->server->bev);
+	bufferevent_enable(h->server->bev, EV_WRITE);
+	bufferevent_disable(h->server->bev, EV_READ);
+	h->write_ret = bufferevent_write(h->server->bev, MESSAGE, strlen(MESSAGE));
+}
+
+void hello_flow(struct bc_ctx *t)
+{
+	struct hello h = { .t = t, .server_fd = -1, .write_ret = -99 };
+	struct sockaddr_in sin;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = 0;
+	struct evconnlistener *l = evconnlistener_new_bind(t->base, hello_accept, &h,
+		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, -1, (struct sockaddr *)&sin, sizeof sin);
+	bc_expect(t, l != NULL, "evconnlistener_new_bind on 127.0.0.1:0");
+	socklen_t len = sizeof sin;
+	bc_expect_int(t, "getsockname on the listener fd",
+		      getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &len), 0);
+	bc_expect(t, ntohs(sin.sin_port) != 0, "a port chosen by the kernel");
+
+	struct bc_end *c = bc_watch(t, bufferevent_socket_new(t->base, -1,
+		bc_opts(t, BEV_OPT_CLOSE_ON_FREE)), "client");
+	struct bc_bytes got = { 0 };
+	c->drain_on_read = true;
+	c->received = &got;
+	bufferevent_enable(c->bev, EV_READ);
+	bc_expect_int(t, "bufferevent_socket_connect",
+		      bufferevent_socket_connect(c->bev, (struct sockaddr *)&sin, sizeof sin), 0);
+
+	bc_expect(t, bc_wait_until(t, 2000, saw_eof(c)),
+		  "the client's EOF");
+	bc_passes(t, 3);
+
+	bc_expect_int(t, "connections accepted", h.accepted, 1);
+	bc_expect_enabled(t, "server en at accept (a new socket bufferevent)", h.en_at_accept, EV_WRITE);
+	bc_expect_int(t, "server bufferevent_write", h.write_ret, 0);
+	bc_expect_shape(t, h.server, "W");
+	bc_expect_int(t, "server out at writecb", bc_nth(h.server, 'W', 0)->out, 0);
+	bc_expect_enabled(t, "server en at writecb", bc_nth(h.server, 'W', 0)->enabled, EV_WRITE);
+	bc_expect(t, h.server->freed, "server freed in its writecb");
+	bc_expect(t, !bc_fd_is_open(h.server_fd), "server fd closed (CLOSE_ON_FREE) once the loop has run");
+
+	bc_expect_int(t, "bytes at the client", got.len, strlen(MESSAGE));
+	bc_expect(t, memcmp(got.data, MESSAGE, strlen(MESSAGE)) == 0, "the client got the message");
+	bc_expect_shape(t, c, "E(CONNECTED) R E(READING|EOF)");
+	const struct bc_event *eof = bc_nth(c, 'E', 1);
+	bc_expect_what(t, "client eventcb at the end", eof->what, BEV_EVENT_READING | BEV_EVENT_EOF);
+	bc_expect_enabled(t, "client en at EOF", eof->enabled, EV_WRITE);
+
+	bc_free(c);
+	evconnlistener_free(l);
+	bc_bytes_free(&got);
+}
+
+/* ---- G2, G3, G4: free inside readcb and inside eventcb ---- */
+/* Queue every callback kind as deferred, then free: none of them may run. */
+static void queue_then_free(struct bc_end *e)
+{
+	bufferevent_trigger(e->bev, EV_READ | EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	bufferevent_trigger_event(e->bev, BEV_EVENT_ERROR, BEV_TRIG_DEFER_CALLBACKS);
+	bc_free(e);
+}
+
+static void free_on_read(struct bc_end *e) { queue_then_free(e); }
+static void free_on_event(struct bc_end *e, short what) { (void)what; queue_then_free(e); }
+
+void free_in_readcb(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	e->on_read = free_on_read;
+	bufferevent_enable(e->bev, EV_READ);
+	bc_send(t, sv[1], "abc", 3);
+	shutdown(sv[1], SHUT_WR); /* an EOF waiting right behind the data */
+
+	bc_expect(t, bc_wait_until(t, 1000, e->freed), "a readcb that frees");
+	bc_pass(t);
+	bc_expect(t, !bc_fd_is_open(sv[0]), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+	bc_passes(t, 2);
+	bc_expect_shape(t, e, "R");
+	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 3);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.eof)), "EOF at the peer");
+	bc_expect_int(t, "bytes at the peer", got.len, 0);
+	close(sv[1]);
+	bc_bytes_free(&got);
+}
+
+void free_in_eventcb(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	e->on_event = free_on_event;
+	bufferevent_enable(e->bev, EV_READ);
+	close(sv[1]);
+
+	bc_expect(t, bc_wait_until(t, 1000, e->freed), "an eventcb that frees");
+	bc_pass(t);
+	bc_expect(t, !bc_fd_is_open(sv[0]), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+	bc_passes(t, 2);
+	bc_expect_shape(t, e, "E(READING|EOF)");
+}
+
+/* ---- G5, G6: free discards unsent output; the fd stays open without CLOSE_ON_FREE ---- */
+void free_discards_output(struct bc_ctx *t)
+{
+	bool close_on_free = bc_param(t) == 1;
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], bc_opts(t, close_on_free ? BEV_OPT_CLOSE_ON_FREE : 0), "bev");
+	unsigned char buf[100];
+	bc_pattern(buf, sizeof buf, 0);
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, buf, sizeof buf), 0);
+	bc_free(e); /* before any loop pass: nothing has been written yet */
+	if (close_on_free) {
+		bc_pass(t);
+		bc_expect(t, !bc_fd_is_open(sv[0]), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+	}
+
+	struct bc_bytes got = { 0 };
+	if (close_on_free) {
+		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.eof)), "EOF at the peer");
+		bc_expect_int(t, "bytes at the peer (unsent output is discarded)", got.len, 0);
+	} else {
+		bc_passes(t, 3);
+			bc_recv_avail(sv[1], &got);
+		bc_expect_int(t, "bytes at the peer (unsent output is discarded)", got.len, 0);
+		bc_expect(t, !got.eof, "no EOF at the peer: the fd is still open");
+		bc_expect(t, bc_fd_is_open(sv[0]), "fd open after free without CLOSE_ON_FREE");
+		/* Still the same, usable socket. */
+		bc_send(t, sv[0], "xyz", 3);
+		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3)), "bytes through the fd");
+		bc_expect(t, memcmp(got.data, "xyz", 3) == 0, "the peer reads what was sent on the fd");
+		close(sv[0]);
+	}
+	bc_expect_shape(t, e, "");
+	close(sv[1]);
+	bc_bytes_free(&got);
+}
