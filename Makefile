@@ -123,13 +123,17 @@ PREFIXES := $(abspath $(BUILD)/prefixes)
 run_logged = $(2) >$(1) 2>&1; status=$$?; cat $(1); [ $$status -eq 0 ]
 
 test:
+	find $(BUILD) -name results.jsonl -delete 2>/dev/null || true
 	$(MAKE) --no-print-directory selftest
 	@for b in $(IMPL_BACKENDS); do \
 		$(MAKE) --no-print-directory check BACKEND=$$b || exit 1; done
 	$(MAKE) --no-print-directory test-prefixes
 	$(MAKE) --no-print-directory check SANITIZE=1
 	$(MAKE) --no-print-directory test-bad-input
-	@echo "bevconf: all tests passed"
+	@find $(BUILD) -name results.jsonl -exec cat {} + | awk ' \
+		/"status":"PASS"/ { p++ } /"status":"SKIP"/ { s++ } \
+		/"counts":true/ && !/"status":"(PASS|SKIP)"/ { f++ } \
+		END { printf "bevconf: %d passed, %d failed, %d skipped\n", p, f, s }'
 
 test-prefixes: impl-ok
 	rm -rf $(PREFIXES) && mkdir -p $(PREFIXES)

@@ -132,7 +132,8 @@ void bc_collect(SRunner *sr, const struct bc_case **cases, size_t n, const doubl
 			sum->quirks_differ++;
 
 		printf("%-7s %-40s %-10s %-6s %7.1f ms%s\n", status, c->id, c->rules,
-		       bc_level_name(c->level), durations[i], counts ? "" : "  (not counted)");
+		       bc_level_name(c->level), durations[i],
+		       !counts && status[0] == 'F' ? "  (QUIRK differs: not counted)" : "");
 		if (strcmp(status, "PASS") != 0 && strcmp(status, "SKIP") != 0) {
 			printf("    requirement: %s\n", c->requirement);
 			if (s.check)
