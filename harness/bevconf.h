@@ -161,8 +161,34 @@ void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_byte
 struct bc_end *bc_errno_witness(struct bc_ctx *t, int err, evutil_socket_t *peer);
 void bc_errno_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer);
 
+/* ---- bufferevent kinds (kinds.c) ---- */
+/* A case written against a bc_link runs over every kind its rows name: a socket
+ * bufferevent on an AF_UNIX pair (the default), one side of a bufferevent_pair
+ * (BC_PAIR), or a pass-through bufferevent_filter over a socket bufferevent (BC_FILTER). */
+struct bc_link {
+	struct bc_end *e;            /* the bufferevent under test, recorded */
+	evutil_socket_t fd;          /* socket/filter: the fd under e (for fault scripts); pair: -1 */
+	evutil_socket_t peer;        /* socket/filter: the raw far end; pair: -1 */
+	struct bufferevent *partner; /* pair: the far end, EV_READ enabled, not recorded */
+	struct bufferevent *under;   /* filter: the underlying socket bufferevent */
+};
+/* Create the kind named by t->param with options `opts` (plus BC_DEFER's flag). */
+void bc_link_open(struct bc_ctx *t, struct bc_link *l, int opts, const char *name);
+/* The far end sends n bytes toward e. */
+void bc_link_send(struct bc_ctx *t, struct bc_link *l, const void *p, size_t n);
+/* Move what has reached the far end into b; returns the count. */
+size_t bc_link_recv(struct bc_ctx *t, struct bc_link *l, struct bc_bytes *b);
+/* The far end ends its stream: shutdown(SHUT_WR) for sockets and filters,
+ * bufferevent_flush(partner, EV_WRITE, BEV_FINISHED) for a pair. */
+void bc_link_finish(struct bc_ctx *t, struct bc_link *l);
+/* Free e (unless the case already did) and the far end. */
+void bc_link_close(struct bc_ctx *t, struct bc_link *l);
+const char *bc_kind_name(const struct bc_ctx *t);
+
 /* Variant parameters carried in a case row (t->param). */
-#define BC_DEFER 0x1000 /* add BEV_OPT_DEFER_CALLBACKS */
+#define BC_DEFER 0x1000  /* add BEV_OPT_DEFER_CALLBACKS */
+#define BC_PAIR 0x2000   /* run over a bufferevent_pair side */
+#define BC_FILTER 0x4000 /* run over a pass-through filter */
 static inline int bc_opts(const struct bc_ctx *t, int base_opts)
 {
 	return base_opts | ((t->param & BC_DEFER) ? BEV_OPT_DEFER_CALLBACKS : 0);
