@@ -59,7 +59,7 @@ RUNNER_SELFTEST := $(OUT)/runner-selftest
 RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
-.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends
 .DELETE_ON_ERROR:
 
 all: build
@@ -111,6 +111,9 @@ valgrind: build $(SELFTEST)
 
 comma := ,
 
+print-backends:
+	@echo $(IMPL_BACKENDS)
+
 # ---- bevconf's own tests ----
 # The system libevent is also plugged in through LIBEVENT_PREFIX: as a static archive, as
 # a shared library (the two ways a user's own build arrives), and as a partial
@@ -125,8 +128,9 @@ run_logged = $(2) >$(1) 2>&1; status=$$?; cat $(1); [ $$status -eq 0 ]
 test:
 	find $(BUILD) -name results.jsonl -delete 2>/dev/null || true
 	$(MAKE) --no-print-directory selftest
-	@for b in $(IMPL_BACKENDS); do \
-		$(MAKE) --no-print-directory check BACKEND=$$b || exit 1; done
+	@for i in $(IMPLS); do \
+		for b in $$($(MAKE) -s print-backends IMPL=$$i); do \
+			$(MAKE) --no-print-directory check IMPL=$$i BACKEND=$$b || exit 1; done; done
 	$(MAKE) --no-print-directory test-prefixes
 	$(MAKE) --no-print-directory check SANITIZE=1
 	$(MAKE) --no-print-directory test-bad-input
@@ -171,5 +175,8 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# Rules an implementation adds for the whole project (e.g. installing it).
+-include $(wildcard impls/*/rules.mk)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
