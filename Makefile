@@ -59,7 +59,7 @@ RUNNER_SELFTEST := $(OUT)/runner-selftest
 RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
-.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends coverage coverage-regress flaky flaky-one bench bench-one
 .DELETE_ON_ERROR:
 
 all: build
@@ -160,18 +160,57 @@ test-prefixes: impl-ok
 test-bad-input:
 	harness/selftest/bad-input.sh
 
-# ---- setup ----
-DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# ---- coverage, flakiness, speed ----
+# make coverage: libevent 2.1.12 built from Debian's source package with gcov, the whole
+# suite run against it under every backend (the normal LIBEVENT_PREFIX path), then line
+# and branch coverage of the bufferevent files beside libevent's own regress suite.
+COVERAGE := $(abspath $(BUILD)/coverage)
+COVERAGE_SRC = $(shell cat $(COVERAGE)/libevent/.source-dir 2>/dev/null)
+REGRESS_BASELINE := harness/coverage/regress-baseline.txt
 
+$(COVERAGE)/libevent/.source-dir:
+	CC=gcc CFLAGS="-O0 -g --coverage" impls/libevent/build-source.sh debian $(COVERAGE)/libevent --disable-shared
+
+coverage: $(COVERAGE)/libevent/.source-dir
+	find $(COVERAGE_SRC) -name '*.gcda' -delete
+	@for b in epoll poll select; do \
+		$(MAKE) --no-print-directory -s check LIBEVENT_PREFIX=$(COVERAGE)/libevent BACKEND=$$b \
+			LDFLAGS=--coverage | tail -n 1; done
+	python3 harness/coverage/report.py $(COVERAGE_SRC) $(REGRESS_BASELINE) $(COVERAGE)
+
+# Re-measure the baseline: libevent's full regress suite on the same coverage build.
+coverage-regress: $(COVERAGE)/libevent/.source-dir
+	find $(COVERAGE_SRC) -name '*.gcda' -delete
+	cd $(COVERAGE_SRC) && ./test/regress >$(COVERAGE)/regress.log 2>&1 || true
+	python3 harness/coverage/report.py $(COVERAGE_SRC) /dev/null $(COVERAGE) $(REGRESS_BASELINE)
+
+# make flaky N=100: rerun the suite N times per backend; list every case that changed status.
+N ?= 20
+flaky: build
+	@for b in $(or $(BACKEND),$(IMPL_BACKENDS)); do \
+		$(MAKE) -s flaky-one BACKEND=$$b || exit 1; done
+
+flaky-one: build
+	@echo "flaky: $(IMPL_BUILD_NAME) $(BACKEND), $(N) runs"
+	@env $(IMPL_ENV_$(BACKEND)) harness/flaky.sh $(RUNNER) $(N) --impl $(IMPL_BUILD_NAME) \
+		--backend $(BACKEND) $(subst $(comma), ,$(CASES))
+
+# make bench: the suite's wall time per implementation and backend (best and median).
+REPEAT ?= 5
+bench:
+	@printf '%-28s %-8s %10s %10s\n' implementation backend best median
+	@for i in $(IMPLS); do $(MAKE) -s build IMPL=$$i >/dev/null || exit 1; \
+		for b in $$($(MAKE) -s print-backends IMPL=$$i); do \
+			$(MAKE) -s bench-one IMPL=$$i BACKEND=$$b || exit 1; done; done
+
+bench-one: build
+	@harness/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
+
+# ---- setup ----
+DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind \
+	dpkg-dev gcovr python3
 deps:
-	@if dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | grep -vq 'install ok installed' \
-	    || [ $$(dpkg-query -W -f='$${Status}\n' $(DEB_PACKAGES) 2>/dev/null | wc -l) -ne $(words $(DEB_PACKAGES)) ]; then \
-		echo "bevconf: installing $(DEB_PACKAGES)"; \
-		$(SUDO) apt-get update -q && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			-o DPkg::Lock::Timeout=300 $(DEB_PACKAGES); \
-	else echo "bevconf: dependencies already installed: $(DEB_PACKAGES)"; fi
+	@harness/deps.sh $(DEB_PACKAGES)
 
 clean:
 	rm -rf $(BUILD)
