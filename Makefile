@@ -3,6 +3,10 @@
 #   make deps                     install the Debian packages bevconf needs
 #   make check [IMPL=libevent] [BACKEND=epoll|poll|select] [LIBEVENT_PREFIX=dir] [CASES=prefix...]
 #   make list                     the case list (id, rules, level, requirement)
+#   make report [IMPLS=...] [BACKENDS=...] [ORACLE=libevent]
+#                                 the suite on every implementation x backend, then
+#                                 build/report/{index.html,report.md,report.json,junit.xml}
+#   make report-diff OLD=a/report.json NEW=b/report.json   regressions, fixes, changed traces
 #   make test                     bevconf's own tests: fault-layer self-tests, the suite on
 #                                 every built-in implementation and backend, bad-input checks
 # All build outputs go to build/.
@@ -59,7 +63,7 @@ RUNNER_SELFTEST := $(OUT)/runner-selftest
 RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
-.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends coverage coverage-regress flaky flaky-one bench bench-one
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends print-results coverage coverage-regress flaky flaky-one bench bench-one report report-diff test-reports
 .DELETE_ON_ERROR:
 
 all: build
@@ -114,6 +118,10 @@ comma := ,
 print-backends:
 	@echo $(IMPL_BACKENDS)
 
+# Where `make check` with these IMPL/BACKEND/LIBEVENT_PREFIX writes its results.
+print-results:
+	@echo $(RESULTS)
+
 # ---- bevconf's own tests ----
 # The system libevent is also plugged in through LIBEVENT_PREFIX: as a static archive, as
 # a shared library (the two ways a user's own build arrives), and as a partial
@@ -134,6 +142,7 @@ test:
 	$(MAKE) --no-print-directory test-prefixes
 	$(MAKE) --no-print-directory check SANITIZE=1
 	$(MAKE) --no-print-directory test-bad-input
+	$(MAKE) --no-print-directory test-reports
 	@find $(BUILD) -name results.jsonl -exec cat {} + | awk ' \
 		/"status":"PASS"/ { p++ } /"status":"SKIP"/ { s++ } \
 		/"counts":true/ && !/"status":"(PASS|SKIP)"/ { f++ } \
@@ -206,9 +215,29 @@ bench:
 bench-one: build
 	@harness/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
 
+# ---- reports (reports/README.md) ----
+# make report: the suite on each implementation x backend (IMPLS=, BACKENDS=; default every
+# built-in implementation and its backends), then the report rendered from the results
+# files. Exit status 0 when every MUST case passes (or is a declared XFAIL) everywhere asked.
+BACKENDS ?=
+ORACLE ?= libevent
+REPORT_DIR := $(BUILD)/report
+report:
+	@python3 reports/run.py --out $(REPORT_DIR) --impls "$(IMPLS)" --backends "$(BACKENDS)" \
+		--oracle $(ORACLE)
+
+report-diff:
+	$(if $(and $(OLD),$(NEW)),,$(error bevconf: usage: make report-diff OLD=<report.json> NEW=<report.json>))
+	@python3 reports/diff.py $(OLD) $(NEW)
+
+# The report's own tests: fixture results -> report (contents, scores, statuses, JUnit),
+# report-diff on fixture reports, the page in headless Chromium (screenshot kept).
+test-reports:
+	python3 reports/tests/run_tests.py $(BUILD)/report/test
+
 # ---- setup ----
 DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind \
-	dpkg-dev gcovr python3
+	dpkg-dev gcovr python3 chromium
 deps:
 	@harness/deps.sh $(DEB_PACKAGES)
 
