@@ -286,6 +286,9 @@ def render_html(report):
         for level in ("MUST", "SHOULD"):
             s = sc[level]
             width = s["percent"] or 0
+            if not s["total"]:
+                w(f"<tr><td>{level}</td><td><span class=\"muted score-{level}\">no {level} cases</span></td></tr>")
+                continue
             w(f"<tr><td>{level}</td><td><span class=\"big score-{level}\">{pct(s['percent'])}</span>"
               f" <span class=\"muted\">{s['passed']}/{s['total']}</span>"
               f"<div class=\"bar\"><span style=\"width:{width}%\"></span></div></td></tr>")
@@ -367,7 +370,7 @@ def render_html(report):
     w("<h2>Runs</h2><table class=\"plain\" id=\"runs\"><tr><th>implementation</th><th>backend</th>"
       "<th>backend that ran</th><th>exit status</th><th>results</th></tr>")
     for r in report["runs"]:
-        res = e(r["results"]) if not r["error"] else f"<b class=\"down\">{e(r['error'])}</b>"
+        res = e(shown_path(r["results"])) if not r["error"] else f"<b class=\"down\">{e(r['error'])}</b>"
         w(f"<tr><td>{e(r['impl'])}</td><td>{e(r['backend'])}</td><td>{e(r['backend_ran'])}</td>"
           f"<td class=\"num\">{e(r['exit_status'])}</td><td><code>{res}</code></td></tr>")
     w("</table>")
@@ -387,6 +390,15 @@ def render_html(report):
     w(f"<script type=\"application/json\" id=\"report-data\">{blob}</script>")
     w(f"<script>{JS}</script></body></html>\n")
     return "\n".join(out)
+
+
+def shown_path(path):
+    """A path under the current directory as a relative one (the report is read from the
+    project root), others as they are."""
+    if not path:
+        return path
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def delta(ours, theirs):
