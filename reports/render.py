@@ -43,12 +43,19 @@ def e(s):
 
 
 def md_inline(text):
-    """The little Markdown rule texts use: `code`, **bold**, *italic*; escaped first."""
-    t = e(text)
-    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
-    t = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", t)
-    t = re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<i>\1</i>", t)
-    return t
+    """The little Markdown rule texts use: `code`, **bold**, *italic*; escaped first.
+    Code spans are left alone (`write.short.*` keeps its star)."""
+    parts = re.split(r"(`[^`]+`)", text)
+    out = []
+    for part in parts:
+        if len(part) > 1 and part.startswith("`") and part.endswith("`"):
+            out.append(f"<code>{e(part[1:-1])}</code>")
+            continue
+        t = e(part)
+        t = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", t)
+        t = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<i>\1</i>", t)
+        out.append(t)
+    return "".join(out)
 
 
 def pct(x):

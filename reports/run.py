@@ -56,6 +56,23 @@ def tally(path):
     return counts
 
 
+def first_interesting_cell(report_json):
+    """The cell whose detail the screenshot shows: the first that does not pass (a gate
+    failure first), else the first cell of an implementation other than the oracle."""
+    try:
+        with open(report_json, encoding="utf-8") as f:
+            r = json.load(f)
+    except (OSError, ValueError):
+        return ""
+    rank = {"CRASH": 0, "TIMEOUT": 0, "FAIL": 0, "DIFFERS": 1, "XPASS": 2, "XFAIL": 2, "SKIP": 3}
+    cells = sorted((rank.get(x["status"], 9), x["impl"] == r["oracle"], n, x)
+                   for n, x in enumerate(r["results"]))
+    if not cells:
+        return ""
+    x = cells[0][3]
+    return f"{x['impl']}/{x['backend']}/{x['case']}"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="build/report")
@@ -125,7 +142,8 @@ def main(argv=None):
     if not a.no_screenshot and browser.find_chromium():
         shot = os.path.join(a.out, "screenshot.png")
         try:
-            browser.screenshot(os.path.join(a.out, "index.html"), shot)
+            browser.screenshot(os.path.join(a.out, "index.html"), shot,
+                               fragment=first_interesting_cell(os.path.join(a.out, "report.json")))
             print(f"report: screenshot {shot}")
         except (OSError, subprocess.SubprocessError, RuntimeError) as ex:
             print(f"report: no screenshot: {ex}")

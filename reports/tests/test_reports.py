@@ -96,6 +96,11 @@ class TestContract(unittest.TestCase):
         self.assertTrue(c["areas"]["A"].startswith("Write path"))
         self.assertFalse([r for r in c["rules"] if r.startswith("F")])  # placeholder area
 
+    def test_rule_markdown(self):
+        t = render.md_inline("*Cases:* `write.short.*`, `write.large.*`. **H** a<b")
+        self.assertEqual(t, "<i>Cases:</i> <code>write.short.*</code>, <code>write.large.*</code>. "
+                            "<b>H</b> a&lt;b")
+
     def test_fixture_contract(self):
         c = bevreport.parse_contract(os.path.join(FIX, "CONTRACT.md"))
         self.assertEqual(sorted(c["rules"]), ["A1", "A2", "C1", "C2", "E1", "E2"])
