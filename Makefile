@@ -8,7 +8,8 @@
 #                                 build/report/{index.html,report.md,report.json,junit.xml}
 #   make report-diff OLD=a/report.json NEW=b/report.json   regressions, fixes, changed traces
 #   make test                     bevconf's own tests: fault-layer self-tests, the suite on
-#                                 every built-in implementation and backend, bad-input checks
+#                                 every built-in implementation and backend, bad-input checks,
+#                                 the report tests (fixtures, report-diff, headless Chromium)
 # All build outputs go to build/.
 
 CC ?= cc
