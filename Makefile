@@ -75,11 +75,14 @@ $(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Relink when an implementation's own library (IMPL_DEPS) is rebuilt.
+$(RUNNER) $(SELFTEST) $(RUNNER_SELFTEST): $(IMPL_DEPS)
+
 $(RUNNER): $(RUNNER_OBJ) harness/link.sh
 	harness/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
 
 $(SELFTEST): $(SELFTEST_OBJ)
-	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
+	$(LINK) $(SELFTEST_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
 
 # The runner again, built over the self-test list of cases that fail on purpose.
 $(OUT)/obj/harness/selftest/runner.o: harness/runner.c | impl-ok
@@ -87,7 +90,7 @@ $(OUT)/obj/harness/selftest/runner.o: harness/runner.c | impl-ok
 	$(CC) $(ALL_CFLAGS) -Iharness/selftest -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
 
 $(RUNNER_SELFTEST): $(RUNNER_SELFTEST_OBJ)
-	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
+	$(LINK) $(RUNNER_SELFTEST_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
 
 check: build
 	@mkdir -p $(dir $(RESULTS))
