@@ -55,11 +55,14 @@ HARNESS_SRC := $(filter-out harness/selftest/%,$(wildcard harness/*.c))
 CASE_SRC := $(wildcard cases/*.c)
 RUNNER_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC) $(CASE_SRC))
 SELFTEST_OBJ := $(OUT)/obj/harness/selftest/fault_selftest.o $(OUT)/obj/harness/fault.o
+HELLO := $(OUT)/hello-world
+HELLO_OBJ := $(OUT)/obj/cases/programs/hello-world.o
 RUNNER_SELFTEST := $(OUT)/runner-selftest
 RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
-.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends \
+	e2e test-install-ref
 .DELETE_ON_ERROR:
 
 all: build
@@ -76,7 +79,7 @@ $(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # Relink when an implementation's own library (IMPL_DEPS) is rebuilt.
-$(RUNNER) $(SELFTEST) $(RUNNER_SELFTEST): $(IMPL_DEPS)
+$(RUNNER) $(SELFTEST) $(RUNNER_SELFTEST) $(HELLO): $(IMPL_DEPS)
 
 $(RUNNER): $(RUNNER_OBJ) harness/link.sh
 	harness/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
@@ -114,6 +117,14 @@ valgrind: build $(SELFTEST)
 
 comma := ,
 
+# End to end: libevent's sample/hello-world.c server (cases/programs/hello-world.c), built
+# against the implementation; a client gets the greeting and EOF, SIGINT ends it with 0.
+$(HELLO): $(HELLO_OBJ)
+	$(LINK) $(HELLO_OBJ) $(IMPL_LIBS) -o $@
+
+e2e: impl-ok $(HELLO)
+	harness/selftest/e2e-hello.sh $(HELLO)
+
 print-backends:
 	@echo $(IMPL_BACKENDS)
 
@@ -134,8 +145,10 @@ test:
 	@for i in $(IMPLS); do \
 		for b in $$($(MAKE) -s print-backends IMPL=$$i); do \
 			$(MAKE) --no-print-directory check IMPL=$$i BACKEND=$$b || exit 1; done; done
+	@for i in $(IMPLS); do $(MAKE) --no-print-directory e2e IMPL=$$i || exit 1; done
 	$(MAKE) --no-print-directory test-prefixes
-	$(MAKE) --no-print-directory check SANITIZE=1
+	$(MAKE) --no-print-directory test-install-ref
+	@for i in $(IMPLS); do $(MAKE) --no-print-directory check SANITIZE=1 IMPL=$$i || exit 1; done
 	$(MAKE) --no-print-directory test-bad-input
 	@find $(BUILD) -name results.jsonl -exec cat {} + | awk ' \
 		/"status":"PASS"/ { p++ } /"status":"SKIP"/ { s++ } \
@@ -159,6 +172,16 @@ test-prefixes: impl-ok
 	@$(call run_logged,$(PREFIXES)/partial.log,$(MAKE) --no-print-directory check LIBEVENT_PREFIX=$(PREFIXES)/partial)
 	grep -q 'SKIP .*' $(PREFIXES)/partial.log
 	grep -q 'not implemented: evconnlistener_' $(PREFIXES)/partial.log
+
+# ref installed the way libevent installs itself, then run through LIBEVENT_PREFIX.
+REF_PREFIX := $(PREFIXES)/ref
+test-install-ref:
+	rm -rf $(REF_PREFIX)
+	$(MAKE) --no-print-directory install-ref PREFIX=$(REF_PREFIX)
+	test -f $(REF_PREFIX)/include/event2/bufferevent.h -a -f $(REF_PREFIX)/lib/libevent_core.a
+	PKG_CONFIG_PATH=$(REF_PREFIX)/lib/pkgconfig pkg-config --libs libevent | grep -q -- '-levent'
+	@$(call run_logged,$(PREFIXES)/ref.log,$(MAKE) --no-print-directory check LIBEVENT_PREFIX=$(REF_PREFIX))
+	grep -q 'linked: statically' $(PREFIXES)/ref.log
 
 test-bad-input:
 	harness/selftest/bad-input.sh
