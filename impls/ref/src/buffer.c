@@ -766,6 +766,8 @@ int evbuffer_remove_buffer(struct evbuffer *src, struct evbuffer *dst, size_t n)
 
 int evbuffer_add_buffer_reference(struct evbuffer *dst, struct evbuffer *src)
 {
+	if (src->total == 0)
+		return 0;
 	if (dst == src || dst->freeze_end)
 		return -1;
 	size_t n = 0;
