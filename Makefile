@@ -60,11 +60,15 @@ HARNESS_SRC := $(filter-out harness/selftest/%,$(wildcard harness/*.c))
 CASE_SRC := $(wildcard cases/*.c)
 RUNNER_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC) $(CASE_SRC))
 SELFTEST_OBJ := $(OUT)/obj/harness/selftest/fault_selftest.o $(OUT)/obj/harness/fault.o
+HELLO := $(OUT)/hello-world
+HELLO_OBJ := $(OUT)/obj/cases/programs/hello-world.o
 RUNNER_SELFTEST := $(OUT)/runner-selftest
 RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
-.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind print-backends print-results coverage coverage-regress flaky flaky-one bench bench-one report report-diff test-reports
+.PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind \
+	print-backends print-results coverage coverage-regress flaky flaky-one bench bench-one \
+	report report-diff test-reports e2e test-install-ref
 .DELETE_ON_ERROR:
 
 all: build
@@ -80,11 +84,14 @@ $(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Relink when an implementation's own library (IMPL_DEPS) is rebuilt.
+$(RUNNER) $(SELFTEST) $(RUNNER_SELFTEST) $(HELLO): $(IMPL_DEPS)
+
 $(RUNNER): $(RUNNER_OBJ) harness/link.sh
 	harness/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
 
 $(SELFTEST): $(SELFTEST_OBJ)
-	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
+	$(LINK) $(SELFTEST_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
 
 # The runner again, built over the self-test list of cases that fail on purpose.
 $(OUT)/obj/harness/selftest/runner.o: harness/runner.c | impl-ok
@@ -92,7 +99,7 @@ $(OUT)/obj/harness/selftest/runner.o: harness/runner.c | impl-ok
 	$(CC) $(ALL_CFLAGS) -Iharness/selftest -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
 
 $(RUNNER_SELFTEST): $(RUNNER_SELFTEST_OBJ)
-	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
+	$(LINK) $(RUNNER_SELFTEST_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
 
 check: build
 	@mkdir -p $(dir $(RESULTS))
@@ -115,6 +122,14 @@ valgrind: build $(SELFTEST)
 		$(if $(BACKEND),--backend $(BACKEND)) $(subst $(comma), ,$(CASES))
 
 comma := ,
+
+# End to end: libevent's sample/hello-world.c server (cases/programs/hello-world.c), built
+# against the implementation; a client gets the greeting and EOF, SIGINT ends it with 0.
+$(HELLO): $(HELLO_OBJ)
+	$(LINK) $(HELLO_OBJ) $(IMPL_LIBS) -o $@
+
+e2e: impl-ok $(HELLO)
+	harness/selftest/e2e-hello.sh $(HELLO)
 
 print-backends:
 	@echo $(IMPL_BACKENDS)
@@ -140,8 +155,10 @@ test:
 	@for i in $(IMPLS); do \
 		for b in $$($(MAKE) -s print-backends IMPL=$$i); do \
 			$(MAKE) --no-print-directory check IMPL=$$i BACKEND=$$b || exit 1; done; done
+	@for i in $(IMPLS); do $(MAKE) --no-print-directory e2e IMPL=$$i || exit 1; done
 	$(MAKE) --no-print-directory test-prefixes
-	$(MAKE) --no-print-directory check SANITIZE=1
+	$(MAKE) --no-print-directory test-install-ref
+	@for i in $(IMPLS); do $(MAKE) --no-print-directory check SANITIZE=1 IMPL=$$i || exit 1; done
 	$(MAKE) --no-print-directory test-bad-input
 	$(MAKE) --no-print-directory test-reports
 	@find $(BUILD) -name results.jsonl -exec cat {} + | awk ' \
@@ -166,6 +183,16 @@ test-prefixes: impl-ok
 	@$(call run_logged,$(PREFIXES)/partial.log,$(MAKE) --no-print-directory check LIBEVENT_PREFIX=$(PREFIXES)/partial)
 	grep -q 'SKIP .*' $(PREFIXES)/partial.log
 	grep -q 'not implemented: evconnlistener_' $(PREFIXES)/partial.log
+
+# ref installed the way libevent installs itself, then run through LIBEVENT_PREFIX.
+REF_PREFIX := $(PREFIXES)/ref
+test-install-ref:
+	rm -rf $(REF_PREFIX)
+	$(MAKE) --no-print-directory install-ref PREFIX=$(REF_PREFIX)
+	test -f $(REF_PREFIX)/include/event2/bufferevent.h -a -f $(REF_PREFIX)/lib/libevent_core.a
+	PKG_CONFIG_PATH=$(REF_PREFIX)/lib/pkgconfig pkg-config --libs libevent | grep -q -- '-levent'
+	@$(call run_logged,$(PREFIXES)/ref.log,$(MAKE) --no-print-directory check LIBEVENT_PREFIX=$(REF_PREFIX))
+	grep -q 'linked: statically' $(PREFIXES)/ref.log
 
 test-bad-input:
 	harness/selftest/bad-input.sh

@@ -1,0 +1,30 @@
+# impls/ref/rules.mk: building ref's library, and installing it the way libevent's own
+# `make install` lays itself out, so that `make check LIBEVENT_PREFIX=<dir>` runs it too:
+#   make install-ref PREFIX=<dir>
+REF_SRC := $(wildcard impls/ref/src/*.c)
+REF_LIBDIR = $(BUILD)/ref/lib
+REF_OBJ = $(patsubst impls/ref/src/%.c,$(REF_LIBDIR)/obj/%.o,$(REF_SRC))
+REF_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iimpls/ref/include -Iimpls/ref/src -MMD -MP
+
+$(BUILD)/ref/lib/obj/%.o: impls/ref/src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REF_CFLAGS) -c $< -o $@
+
+$(BUILD)/ref/lib/libevent.a: $(REF_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+.PHONY: install-ref
+install-ref: $(BUILD)/ref/lib/libevent.a
+	$(if $(PREFIX),,$(error bevconf: install-ref needs PREFIX=<dir>))
+	mkdir -p $(PREFIX)/include/event2 $(PREFIX)/lib/pkgconfig
+	cp impls/ref/include/event2/*.h $(PREFIX)/include/event2/
+	cp $(BUILD)/ref/lib/libevent.a $(PREFIX)/lib/libevent.a
+	cp $(BUILD)/ref/lib/libevent.a $(PREFIX)/lib/libevent_core.a
+	for pc in libevent libevent_core; do \
+		lib=$${pc#lib}; \
+		printf '%s\n' "prefix=$(abspath $(PREFIX))" 'libdir=$${prefix}/lib' \
+			'includedir=$${prefix}/include' '' "Name: $$pc" \
+			"Description: bevconf ref, a libevent 2.1 API subset" 'Version: 2.1.12-stable' \
+			"Libs: -L\$${libdir} -l$$lib" 'Cflags: -I$${includedir}' \
+			>$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; done

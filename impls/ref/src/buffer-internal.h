@@ -1,0 +1,12 @@
+/* buffer-internal.h: what bufferevents need from evbuffers beyond the public API. */
+#ifndef REF_BUFFER_INTERNAL_H
+#define REF_BUFFER_INTERNAL_H
+
+#include <event2/buffer.h>
+
+/* A callback flag users cannot set: run this callback at once even when the buffer's
+ * callbacks are deferred (bufferevents watch their own buffers this way). */
+#define EVBUFFER_CB_NODEFER 2
+void evbuffer_cb_set_nodefer_(struct evbuffer_cb_entry *ent);
+
+#endif
