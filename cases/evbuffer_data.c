@@ -500,6 +500,9 @@ void eb_add_buffer_reference(struct bc_ctx *t)
 	bc_expect_int(t, "add_buffer_reference of an empty source", evbuffer_add_buffer_reference(dst, empty), 0);
 	bc_expect_int(t, "add_buffer_reference(b, b)", evbuffer_add_buffer_reference(dst, dst), -1);
 	eb_expect_pattern(t, "destination at the end", dst, 300, 720);
+	eb_fill(t, empty, 0, 40, 8); /* plain chunks only, never referenced */
+	bc_expect_int(t, "add_buffer_reference(b, b) of a plain buffer", evbuffer_add_buffer_reference(empty, empty), -1);
+	eb_expect_pattern(t, "the plain buffer after the refused self-reference", empty, 0, 40);
 	evbuffer_free(empty);
 	evbuffer_free(dst);
 }
