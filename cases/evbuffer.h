@@ -1,4 +1,4 @@
-/* Area I helpers shared by evbuffer_data.c, evbuffer_search.c and evbuffer_cb.c. */
+/* Area I helpers (defined in evbuffer_data.c), shared by every cases/evbuffer_*.c. */
 #ifndef BC_EVBUFFER_H
 #define BC_EVBUFFER_H
 
