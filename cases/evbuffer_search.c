@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer_compat.h>
-
 #include "evbuffer.h"
+/* After buffer.h: buffer_compat.h does not declare struct evbuffer itself. */
+#include <event2/buffer_compat.h>
 
 #define SPLIT 0x100 /* param bit: one internal chunk per byte */
 
