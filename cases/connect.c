@@ -288,14 +288,15 @@ void connect_read_order(struct bc_ctx *t)
 	close(lfd);
 }
 
-/* D13: disabling EV_WRITE before the connect does not stop CONNECTED. */
+/* D13: disabling EV_WRITE while the connect is in progress does not stop CONNECTED. */
 void connect_write_disabled(struct bc_ctx *t)
 {
 	struct sockaddr_in sin;
 	evutil_socket_t lfd = bc_loopback_listener(t, &sin);
 	struct bc_end *a = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
-	bufferevent_disable(a->bev, EV_WRITE);
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
+	bufferevent_disable(a->bev, EV_WRITE); /* while the connect is in progress */
+	bc_expect_enabled(t, "enabled after disable(EV_WRITE)", bufferevent_get_enabled(a->bev), 0);
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "CONNECTED with EV_WRITE disabled");
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	bc_settle(t);
