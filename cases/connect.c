@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <sys/un.h>
 
 #include "bevconf.h"
 
@@ -169,4 +171,138 @@ void connect_null_addr(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, a, "");
 	bc_free(a);
+}
+
+/* D9: connect(bev, NULL, 0) on a bufferevent that has an fd: the fd counts as connecting,
+ * and CONNECTED follows once it is writable, even if it was connected already. */
+void connect_existing_fd(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bc_expect_int(t, "bufferevent_socket_connect(bev, NULL, 0) with an fd",
+		      bufferevent_socket_connect(a->bev, NULL, 0), 0);
+	bc_expect_shape(t, a, "");
+	bc_expect_int(t, "getfd() (the same fd)", bufferevent_getfd(a->bev), sv[0]);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb");
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(CONNECTED)");
+	bc_expect_int(t, "connect calls (none: the fd is taken as it is)", bc_fault_ncalls(sv[0], BC_CONNECT), 0);
+	bc_free(a);
+	close(sv[1]);
+}
+
+/* An AF_UNIX listener in the abstract namespace: connect() to it succeeds at once. */
+static evutil_socket_t unix_listener(struct bc_ctx *t, struct sockaddr_un *sun, socklen_t *len)
+{
+	static unsigned seq;
+	evutil_socket_t fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	int n = snprintf(sun->sun_path + 1, sizeof sun->sun_path - 1, "bevconf-%d-%u", (int)getpid(), seq++);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	if (fd < 0 || bind(fd, (struct sockaddr *)sun, *len) != 0 || listen(fd, 4) != 0)
+		bc_fail(t, "harness: AF_UNIX listener", "0", strerror(errno));
+	return fd;
+}
+
+/* D10: an immediate success (AF_UNIX) still gives exactly one CONNECTED from the loop,
+ * and the queued bytes are sent. */
+void connect_unix_ok(struct bc_ctx *t)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	evutil_socket_t lfd = unix_listener(t, &sun, &len);
+	struct bc_end *a = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bufferevent_write(a->bev, "hello", 5);
+	bc_expect_int(t, "bufferevent_socket_connect (AF_UNIX)",
+		      bufferevent_socket_connect(a->bev, (struct sockaddr *)&sun, (int)len), 0);
+	bc_expect_shape(t, a, "");
+	evutil_socket_t peer = bc_accept(t, lfd, 1000);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(peer, &got), got.len >= 5) && bc_count(a, 'W') >= 1),
+		  "the queued bytes at the peer and a writecb");
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(CONNECTED) W");
+	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
+	bc_bytes_add(&got, "", 1);
+	bc_expect_str(t, "bytes at the peer", (char *)got.data, "hello");
+	bc_bytes_free(&got);
+	bc_free(a);
+	close(peer);
+	close(lfd);
+}
+
+/* D11 (QUIRK): an immediate success with an empty output queues a writecb (out=0) that
+ * comes before CONNECTED; with EV_WRITE disabled only the writecb comes, and CONNECTED
+ * waits until EV_WRITE is enabled. */
+void connect_unix_order(struct bc_ctx *t)
+{
+	bool wdis = bc_param(t) == 1;
+	struct sockaddr_un sun;
+	socklen_t len;
+	evutil_socket_t lfd = unix_listener(t, &sun, &len);
+	struct bc_end *a = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	if (wdis)
+		bufferevent_disable(a->bev, EV_WRITE);
+	bc_expect_int(t, "bufferevent_socket_connect (AF_UNIX)",
+		      bufferevent_socket_connect(a->bev, (struct sockaddr *)&sun, (int)len), 0);
+	bc_expect_shape(t, a, "");
+	evutil_socket_t peer = bc_accept(t, lfd, 1000);
+	if (wdis) {
+		bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 1), "a writecb");
+		bc_settle(t);
+		bc_expect_shape(t, a, "W");
+		bufferevent_enable(a->bev, EV_WRITE);
+	}
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "CONNECTED");
+	bc_settle(t);
+	bc_expect_shape(t, a, "W E(CONNECTED)");
+	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
+	bc_free(a);
+	close(peer);
+	close(lfd);
+}
+
+/* D12: with EV_READ enabled before the connect, CONNECTED comes before the readcb for
+ * data that is already waiting when the connect completes. */
+void connect_read_order(struct bc_ctx *t)
+{
+	struct sockaddr_in sin;
+	evutil_socket_t lfd = bc_loopback_listener(t, &sin);
+	struct bc_end *a = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bufferevent_enable(a->bev, EV_READ);
+	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
+	/* Before the first loop pass: the server accepts and sends, so the socket is both
+	 * writable (connected) and readable in that pass. */
+	evutil_socket_t peer = bc_accept(t, lfd, 1000);
+	bc_send(t, peer, "hi", 2);
+	struct pollfd p = { bufferevent_getfd(a->bev), POLLIN, 0 };
+	bc_expect_int(t, "harness: the data has reached the client socket", poll(&p, 1, 1000), 1);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "a readcb");
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(CONNECTED) R");
+	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 2);
+	bc_free(a);
+	close(peer);
+	close(lfd);
+}
+
+/* D13: disabling EV_WRITE while the connect is in progress does not stop CONNECTED. */
+void connect_write_disabled(struct bc_ctx *t)
+{
+	struct sockaddr_in sin;
+	evutil_socket_t lfd = bc_loopback_listener(t, &sin);
+	struct bc_end *a = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
+	bufferevent_disable(a->bev, EV_WRITE); /* while the connect is in progress */
+	bc_expect_enabled(t, "enabled after disable(EV_WRITE)", bufferevent_get_enabled(a->bev), 0);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "CONNECTED with EV_WRITE disabled");
+	evutil_socket_t peer = bc_accept(t, lfd, 1000);
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(CONNECTED)");
+	bc_expect_enabled(t, "enabled inside eventcb (as the program left it)", bc_nth(a, 'E', 0)->enabled, 0);
+	bc_free(a);
+	close(peer);
+	close(lfd);
 }

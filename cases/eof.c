@@ -182,3 +182,157 @@ void error_write_zero(struct bc_ctx *t)
 	bc_free(a);
 	close(sv[1]);
 }
+
+/* ---- C7 (QUIRK): one read attempt takes at most 4096 bytes ---- */
+/* ---- C8: ... and at most max_single_read bytes ---- */
+void eof_read_chunks(struct bc_ctx *t)
+{
+	size_t n = bc_param(t) ? 250 : 10000, chunk = bc_param(t) ? 100 : 4096;
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	if (bc_param(t))
+		bc_expect_int(t, "bufferevent_set_max_single_read", bufferevent_set_max_single_read(a->bev, bc_param(t)), 0);
+	bufferevent_enable(a->bev, EV_READ);
+	unsigned char buf[10000];
+	bc_pattern(buf, n, 0);
+	bc_send(t, sv[1], buf, n); /* all queued in the kernel before the loop runs */
+	close(sv[1]);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an EOF after the data");
+	bc_settle(t);
+	unsigned nr = (unsigned)((n + chunk - 1) / chunk);
+	bc_expect_int(t, "readcbs (one per chunk)", bc_count(a, 'R'), nr);
+	for (unsigned i = 0; i < nr; i++) {
+		size_t want = (i + 1) * chunk < n ? (i + 1) * chunk : n;
+		bc_expect_int(t, "in at this readcb (cumulative chunks)", bc_nth(a, 'R', i)->in, want);
+	}
+	bc_expect_what(t, "the last callback is the EOF", bc_nth(a, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_EOF);
+	bc_expect_int(t, "in at EOF", bc_nth(a, 'E', 0)->in, n);
+	bc_free(a);
+}
+
+/* ---- C9: after a write error, writes only buffer until EV_WRITE is enabled again ---- */
+void eof_write_after_error(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bc_fault_fail(sv[0], BC_WRITE, ECONNRESET, 1);
+	bufferevent_write(a->bev, "abc", 3);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "a write error");
+	bc_expect_int(t, "bufferevent_write after the error", bufferevent_write(a->bev, "de", 2), 0);
+	bc_expect_int(t, "output length (appended)", evbuffer_get_length(bufferevent_get_output(a->bev)), 5);
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(WRITING|ERROR)");
+	bc_expect_int(t, "writev calls while EV_WRITE is off", bc_fault_ncalls(sv[0], BC_WRITE), 1);
+	bc_expect_enabled(t, "enabled", bufferevent_get_enabled(a->bev), 0);
+
+	bufferevent_enable(a->bev, EV_WRITE);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
+		  "the output goes out once EV_WRITE is enabled again");
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(WRITING|ERROR) W");
+	bc_bytes_add(&got, "", 1);
+	bc_expect_str(t, "bytes at the peer", (char *)got.data, "abcde");
+	bc_bytes_free(&got);
+	bc_free(a);
+	close(sv[1]);
+}
+
+static bool saw_eof(const struct bc_end *e)
+{
+	for (unsigned i = 0; i < bc_count(e, 'E'); i++)
+		if (bc_nth(e, 'E', i)->what & BEV_EVENT_EOF)
+			return true;
+	return false;
+}
+
+/* ---- C10: writing still works after an EOF on reading ---- */
+void eof_write_after_eof(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	bufferevent_enable(l.e->bev, EV_READ);
+	bc_link_finish(t, &l);
+	bc_expect(t, bc_wait_until(t, 1000, saw_eof(l.e)), "an EOF");
+	bc_expect_int(t, "bufferevent_write after EOF", bufferevent_write(l.e->bev, "xyz", 3), 0);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 3) && bc_count(l.e, 'W') > 0),
+		  "the bytes reach the far end and a writecb follows");
+	bc_settle(t);
+	if (t->param & BC_PAIR) /* a pair's BEV_FINISHED flush also runs an empty readcb (area H) */
+		bc_expect_int(t, "writecbs", bc_count(l.e, 'W'), 1);
+	else
+		bc_expect_shape(t, l.e, "E(READING|EOF) W");
+	bc_bytes_add(&got, "", 1);
+	bc_expect_str(t, "bytes at the far end", (char *)got.data, "xyz");
+	bc_bytes_free(&got);
+	bc_link_close(t, &l);
+}
+
+/* ---- C11: re-enabling EV_READ at EOF reports the EOF again ---- */
+void eof_reenable(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bufferevent_enable(a->bev, EV_READ);
+	shutdown(sv[1], SHUT_WR);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an EOF");
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(READING|EOF)");
+	bufferevent_enable(a->bev, EV_READ);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 2), "a second EOF after re-enabling EV_READ");
+	bc_settle(t);
+	bc_expect_shape(t, a, "E(READING|EOF) E(READING|EOF)");
+	bc_expect_enabled(t, "enabled inside the second eventcb", bc_nth(a, 'E', 1)->enabled, EV_WRITE);
+	bc_free(a);
+	close(sv[1]);
+}
+
+/* ---- C12: with EV_READ disabled, pending data and EOF produce no callback ---- */
+void eof_read_disabled(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	bc_link_send(t, &l, "ab", 2);
+	bc_link_finish(t, &l);
+	bc_settle(t);
+	bc_expect_shape(t, l.e, "");
+	bc_expect_int(t, "input length while EV_READ is off", evbuffer_get_length(bufferevent_get_input(l.e->bev)), 0);
+	bufferevent_enable(l.e->bev, EV_READ);
+	bc_expect(t, bc_wait_until(t, 1000, saw_eof(l.e)), "data and EOF once EV_READ is enabled");
+	bc_settle(t);
+	bc_expect_shape(t, l.e, "R E(READING|EOF)");
+	bc_expect_int(t, "in at readcb", bc_nth(l.e, 'R', 0)->in, 2);
+	bc_link_close(t, &l);
+}
+
+/* ---- C13: C2 over every kind: readcb first; for sockets and filters the EOF comes from
+ * a later loop pass ---- */
+void eof_data_then_eof_link(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	struct bc_end *a = l.e;
+	a->on_read = dte_on_read;
+	a->on_event = dte_on_event;
+	bufferevent_enable(a->bev, EV_READ);
+	bc_link_send(t, &l, "abcd", 4);
+	bc_link_finish(t, &l);
+
+	pass_no = read_pass = eof_pass = 0;
+	bc_expect(t, bc_wait_until(t, 1000, (++pass_no, bc_count(a, 'E') >= 1)), "an eventcb after data and EOF");
+	bc_settle(t);
+	bc_expect_shape(t, a, "R E(READING|EOF)");
+	bc_expect_int(t, "input length at readcb", bc_nth(a, 'R', 0)->in, 4);
+	bc_expect_int(t, "input length at EOF (undrained bytes kept)", bc_nth(a, 'E', 0)->in, 3);
+	if (!(t->param & BC_PAIR) && eof_pass <= read_pass) {
+		char x[64], act[64];
+		snprintf(x, sizeof x, "a pass after %d", read_pass);
+		snprintf(act, sizeof act, "pass %d", eof_pass);
+		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", x, act);
+	}
+	bc_link_close(t, &l);
+}

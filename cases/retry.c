@@ -76,3 +76,82 @@ void retry_read(struct bc_ctx *t)
 	bc_free(a);
 	close(sv[1]);
 }
+
+/* B3 (QUIRK): readv failing with ECONNREFUSED on a socket that is not connecting is
+ * swallowed: no callback, reading stays on, and the next read delivers the data. */
+void retry_read_econnrefused(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bufferevent_enable(a->bev, EV_READ);
+	bc_fault_fail(sv[0], BC_READ, ECONNREFUSED, 1);
+	bc_send(t, sv[1], "hello", 5);
+	bc_expect(t, bc_wait_until(t, 1000, bc_fault_ncalls(sv[0], BC_READ) >= 1), "a first read attempt");
+	bc_expect_shape(t, a, "");
+	bc_expect_enabled(t, "enabled after the swallowed ECONNREFUSED", bufferevent_get_enabled(a->bev), EV_READ | EV_WRITE);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "the next read delivers the data");
+	bc_settle(t);
+	bc_expect_shape(t, a, "R");
+	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 5);
+	bc_free(a);
+	close(sv[1]);
+}
+
+/* B4: a read or write event that only meets EAGAIN still counts as activity: with the fd
+ * ready all the time, a 100 ms timeout never fires while the retries go on. The loop is
+ * driven one non-blocking pass at a time (each pass retries the call); an attempt in
+ * which two passes were ever 50 ms apart (a descheduled process) proves nothing and is
+ * repeated, since a timeout may then be legitimate. */
+enum { TMO_MS = 100, GAP_MS = 50, OBSERVE_MS = 200, ATTEMPTS = 10 };
+
+void retry_timeout_activity(struct bc_ctx *t)
+{
+	bool writing = bc_param(t) == 1;
+	enum bc_call call = writing ? BC_WRITE : BC_READ;
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		bc_fault_reset();
+		evutil_socket_t sv[2];
+		bc_socketpair(t, sv);
+		struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+		struct timeval tv = { 0, TMO_MS * 1000 };
+		bufferevent_set_timeouts(a->bev, writing ? NULL : &tv, writing ? &tv : NULL);
+		bc_fault_fail(sv[0], call, EAGAIN, 1 << 30);
+		if (writing)
+			bufferevent_write(a->bev, "hello", 5);
+		else {
+			bufferevent_enable(a->bev, EV_READ);
+			bc_send(t, sv[1], "hello", 5);
+		}
+		double start = bc_now_ms(), last = start, gap = 0;
+		while (bc_now_ms() - start < OBSERVE_MS && bc_count(a, 'E') == 0) {
+			bc_pass(t);
+			double now = bc_now_ms();
+			if (now - last > gap)
+				gap = now - last;
+			last = now;
+			if (gap >= GAP_MS)
+				break;
+		}
+		if (gap >= GAP_MS) { /* disturbed: try again */
+			bc_free(a);
+			close(sv[1]);
+			continue;
+		}
+		bc_expect(t, bc_fault_ncalls(sv[0], call) >= 3, "the failing call is retried again and again");
+		bc_expect_shape(t, a, "");
+		bc_fault_reset();
+		struct bc_bytes got = { 0 };
+		if (writing)
+			bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
+				  "the bytes go out once the write succeeds");
+		else
+			bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "the data is read once the read succeeds");
+		bc_expect_shape(t, a, writing ? "W" : "R");
+		bc_free(a);
+		close(sv[1]);
+		bc_bytes_free(&got);
+		return;
+	}
+	bc_fail(t, "an undisturbed observation (loop passes less than 50 ms apart)", "one of 10 attempts", "none");
+}

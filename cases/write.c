@@ -210,3 +210,167 @@ void write_zero(struct bc_ctx *t)
 	close(sv[1]);
 	bc_bytes_free(&got);
 }
+
+/* ---- A8 (QUIRK): enable(EV_WRITE) with an empty output gives one writecb ---- */
+void write_enable_empty(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bufferevent_enable(a->bev, EV_READ);
+	bc_settle(t);
+	bc_expect_shape(t, a, ""); /* enabling EV_READ alone: nothing */
+
+	bufferevent_enable(a->bev, EV_WRITE);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 1), "a writecb after enable(EV_WRITE)");
+	bc_settle(t);
+	bc_expect_shape(t, a, "W");
+	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
+	bc_expect_int(t, "writev calls (nothing to write)", bc_fault_ncalls(sv[0], BC_WRITE), 0);
+
+	bufferevent_disable(a->bev, EV_WRITE);
+	bufferevent_enable(a->bev, EV_WRITE);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 2), "another writecb after re-enabling EV_WRITE");
+	bc_settle(t);
+	bc_expect_shape(t, a, "W W");
+	bc_free(a);
+	close(sv[1]);
+}
+
+/* ---- A9: fd -1 only buffers; setfd sends ---- */
+void write_nofd(struct bc_ctx *t)
+{
+	struct bc_end *a = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
+	bc_expect_int(t, "bufferevent_write without an fd", bufferevent_write(a->bev, "hello", 5), 0);
+	bc_expect_int(t, "output length", out_len(a), 5);
+	bc_settle(t);
+	bc_expect_shape(t, a, "");
+	bc_expect_int(t, "output length after loop passes", out_len(a), 5);
+
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	bc_expect_int(t, "bufferevent_setfd", bufferevent_setfd(a->bev, sv[0]), 0);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
+		  "the buffered bytes at the peer and a writecb");
+	bc_settle(t);
+	bc_expect_shape(t, a, "W");
+	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
+	bc_bytes_add(&got, "", 1);
+	bc_expect_str(t, "bytes at the peer", (char *)got.data, "hello");
+	bc_free(a);
+	close(sv[1]);
+	bc_bytes_free(&got);
+}
+
+/* ---- A10: bufferevent_flush on a socket bufferevent does nothing ---- */
+void write_flush_noop(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *a = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "bev");
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
+	bc_expect_int(t, "bufferevent_flush(EV_WRITE, BEV_FLUSH)", bufferevent_flush(a->bev, EV_WRITE, BEV_FLUSH), 0);
+	bc_expect_int(t, "bufferevent_flush(EV_WRITE, BEV_FINISHED)", bufferevent_flush(a->bev, EV_WRITE, BEV_FINISHED), 0);
+	bc_expect_int(t, "output length after flush", out_len(a), 5);
+	bc_expect_int(t, "writev calls inside flush", bc_fault_ncalls(sv[0], BC_WRITE), 0);
+	bc_expect_shape(t, a, "");
+	/* The loop still sends the bytes as usual. */
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
+		  "the bytes at the peer and a writecb");
+	bc_settle(t);
+	bc_expect_shape(t, a, "W");
+	bc_free(a);
+	close(sv[1]);
+	bc_bytes_free(&got);
+}
+
+/* ---- A11: the buffers a bufferevent owns are frozen at one end ---- */
+void write_frozen(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	struct evbuffer *out = bufferevent_get_output(l.e->bev), *in = bufferevent_get_input(l.e->bev);
+	bufferevent_disable(l.e->bev, EV_WRITE); /* keep the output where it is */
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, "abcdef", 6), 0);
+	char buf[8];
+	bc_expect_int(t, "evbuffer_drain on the output (front frozen)", evbuffer_drain(out, 1), -1);
+	bc_expect_int(t, "evbuffer_remove on the output", evbuffer_remove(out, buf, 2), -1);
+	bc_expect_int(t, "evbuffer_prepend on the output", evbuffer_prepend(out, "x", 1), -1);
+	bc_expect_int(t, "output length (untouched)", evbuffer_get_length(out), 6);
+	bc_expect_int(t, "evbuffer_add on the output (end open)", evbuffer_add(out, "g", 1), 0);
+	bc_expect_int(t, "evbuffer_add on the input (end frozen)", evbuffer_add(in, "x", 1), -1);
+	bc_expect_int(t, "evbuffer_add_printf on the input", evbuffer_add_printf(in, "%d", 7), -1);
+	bc_expect_int(t, "input length (untouched)", evbuffer_get_length(in), 0);
+	bc_expect_int(t, "evbuffer_prepend on the input (front open)", evbuffer_prepend(in, "yz", 2), 0);
+	bc_expect_int(t, "evbuffer_drain on the input", evbuffer_drain(in, 1), 0);
+	bc_expect_int(t, "input length", evbuffer_get_length(in), 1);
+	bc_link_close(t, &l);
+}
+
+/* ---- A12: bufferevent_write_buffer, bufferevent_read, bufferevent_read_buffer ---- */
+void write_helpers(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	struct bufferevent *bev = l.e->bev;
+	struct evbuffer *src = evbuffer_new();
+	evbuffer_add(src, "0123456789", 10);
+	bc_expect_int(t, "bufferevent_write_buffer", bufferevent_write_buffer(bev, src), 0);
+	bc_expect_int(t, "source length after write_buffer (all moved)", evbuffer_get_length(src), 0);
+	if (l.fd >= 0 && !l.under) /* a pair or filter may pass the bytes on inside the call */
+		bc_expect_int(t, "output length after write_buffer", out_len(l.e), 10);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 10)), "the bytes at the far end");
+	bc_expect(t, memcmp(got.data, "0123456789", 10) == 0, "the far end got the moved bytes");
+
+	bufferevent_enable(bev, EV_READ);
+	struct evbuffer *in = bufferevent_get_input(bev);
+	bc_link_send(t, &l, "abcdefghij", 10);
+	bc_expect(t, bc_wait_until(t, 1000, evbuffer_get_length(in) >= 10), "10 bytes in the input");
+	char buf[32] = { 0 };
+	bc_expect_int(t, "bufferevent_read of 4", (long long)bufferevent_read(bev, buf, 4), 4);
+	bc_expect(t, memcmp(buf, "abcd", 4) == 0, "bufferevent_read copies the first bytes");
+	bc_expect_int(t, "input length after reading 4", evbuffer_get_length(in), 6);
+	memset(buf, 0, sizeof buf);
+	bc_expect_int(t, "bufferevent_read of more than there is", (long long)bufferevent_read(bev, buf, sizeof buf), 6);
+	bc_expect_str(t, "bytes read", buf, "efghij");
+	bc_expect_int(t, "input length after reading all", evbuffer_get_length(in), 0);
+
+	bc_link_send(t, &l, "klmnopq", 7);
+	bc_expect(t, bc_wait_until(t, 1000, evbuffer_get_length(in) >= 7), "7 bytes in the input");
+	struct evbuffer *dst = evbuffer_new();
+	evbuffer_add(dst, ">", 1);
+	bc_expect_int(t, "bufferevent_read_buffer", bufferevent_read_buffer(bev, dst), 0);
+	bc_expect_int(t, "input length after read_buffer", evbuffer_get_length(in), 0);
+	bc_expect_int(t, "destination length (appended)", evbuffer_get_length(dst), 8);
+	bc_expect(t, memcmp(evbuffer_pullup(dst, -1), ">klmnopq", 8) == 0, "read_buffer appends the input in order");
+	evbuffer_free(src);
+	evbuffer_free(dst);
+	bc_bytes_free(&got);
+	bc_link_close(t, &l);
+}
+
+/* ---- A13: A3 over every kind: one writecb at out=0 once drained ---- */
+void write_drain_link(struct bc_ctx *t)
+{
+	const size_t n = 3000;
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	unsigned char buf[3000];
+	bc_pattern(buf, n, 0);
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, buf, n), 0);
+	/* A pair moves the bytes to its partner inside bufferevent_write, and a filter
+	 * without DEFER_CALLBACKS even calls writecb inside it: only the end state counts. */
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= n) && bc_count(l.e, 'W') > 0),
+		  "all bytes at the far end and a writecb");
+	bc_settle(t);
+	bc_link_recv(t, &l, &got);
+	bc_expect_pattern(t, "bytes at the far end", &got, n);
+	bc_expect_shape(t, l.e, "W");
+	bc_expect_int(t, "out at writecb", bc_nth(l.e, 'W', 0)->out, 0);
+	bc_bytes_free(&got);
+	bc_link_close(t, &l);
+}
