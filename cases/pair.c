@@ -262,7 +262,10 @@ void pair_flush(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	bc_expect_shape(t, b, "");
 
-	bc_expect_int(t, "bufferevent_flush(a, ...)", bufferevent_flush(a->bev, io, mode), 0);
+	/* bufferevent.h documents 1 when data was produced; libevent's pair returns 0 anyway
+	 * (pair.flush.finished.unread checks that): either is accepted here. */
+	int r = bufferevent_flush(a->bev, io, mode);
+	bc_expect(t, r == 0 || r == 1, "bufferevent_flush(a, ...) returns 0 or 1");
 	bool moves = mode != BEV_NORMAL;
 	bool fwd = moves && (io & EV_WRITE), back = moves && (io & EV_READ);
 	bc_expect_int(t, "b's input straight after the flush", in_len(b), fwd ? 10 : 0);
@@ -310,7 +313,8 @@ void pair_flush_unread(struct bc_ctx *t)
 	open_pair(t, &a, &b);
 	write_pattern(t, a, 10, 0); /* b has EV_READ off: held */
 	bc_expect_int(t, "a's output before the flush", out_len(a), 10);
-	bc_expect_int(t, "bufferevent_flush(a, EV_WRITE, BEV_FINISHED)", bufferevent_flush(a->bev, EV_WRITE, BEV_FINISHED), 0);
+	bc_expect_int(t, "bufferevent_flush(a, EV_WRITE, BEV_FINISHED) (0 although it moved data)",
+		      bufferevent_flush(a->bev, EV_WRITE, BEV_FINISHED), 0);
 	bc_expect_int(t, "b's input after the flush, though b does not read", in_len(b), 10);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R E(READING|EOF)");
