@@ -1,6 +1,7 @@
-/* Area E: read watermarks of a socket bufferevent (the write low watermark belongs to
- * area A). The peer is the raw end of an AF_UNIX pair; what is still waiting in the
- * kernel is measured with FIONREAD on the bufferevent's own fd. */
+/* Area E: read watermarks (the write low watermark belongs to area A), over socket, pair
+ * and filter bufferevents (struct bc_link). What has not reached the bufferevent yet is
+ * measured below it: FIONREAD on the socket, plus the underlying's input for a filter, or
+ * the partner's output for a pair. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -8,25 +9,30 @@
 
 #include "bevconf.h"
 
-/* Bytes the kernel holds for the bufferevent: what it has not read yet. */
-static long kernel_pending(struct bc_end *e)
-{
-	int n = -1;
-	if (ioctl(bufferevent_getfd(e->bev), FIONREAD, &n) != 0)
-		return -1;
-	return n;
-}
-
 static size_t in_len(struct bc_end *e)
 {
 	return evbuffer_get_length(bufferevent_get_input(e->bev));
 }
 
-static void send_pattern(struct bc_ctx *t, evutil_socket_t fd, size_t n, size_t offset)
+/* Bytes the far end sent that have not reached e's input yet: in the kernel (socket), in
+ * the kernel or the underlying's input (filter), in the partner's output (pair). */
+static long held(struct bc_link *l)
+{
+	if (l->partner)
+		return (long)evbuffer_get_length(bufferevent_get_output(l->partner));
+	int n = -1;
+	if (ioctl(l->fd, FIONREAD, &n) != 0)
+		return -1;
+	if (l->under)
+		n += (int)evbuffer_get_length(bufferevent_get_input(l->under));
+	return n;
+}
+
+static void link_send_pattern(struct bc_ctx *t, struct bc_link *l, size_t n, size_t offset)
 {
 	unsigned char buf[4096];
 	bc_pattern(buf, n, offset);
-	bc_send(t, fd, buf, n);
+	bc_link_send(t, l, buf, n);
 }
 
 /* libevent re-runs a readcb that leaves in >= H straight away, inside the same loop
@@ -41,26 +47,20 @@ static void break_if_at_high(struct bc_end *e)
 		event_base_loopbreak(e->t->base);
 }
 
-/* A reading end on sv[0] (EV_READ|EV_WRITE enabled) and its raw peer sv[1]. */
-static struct bc_end *reader(struct bc_ctx *t, evutil_socket_t sv[2])
+/* A reading end (EV_READ|EV_WRITE enabled) of the row's kind; its far end sends. */
+static struct bc_end *link_reader(struct bc_ctx *t, struct bc_link *l)
 {
-	bc_socketpair(t, sv);
-	struct bc_end *e = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
-	e->on_read = break_if_at_high;
-	return e;
-}
-
-static void done(struct bc_end *e, evutil_socket_t peer)
-{
-	bc_free(e);
-	close(peer);
+	bc_link_open(t, l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	l->e->on_read = break_if_at_high;
+	bufferevent_enable(l->e->bev, EV_READ);
+	return l->e;
 }
 
 /* ---- E1, E2: defaults and the getter ---- */
 void wm_defaults(struct bc_ctx *t)
 {
-	evutil_socket_t sv[2];
-	struct bc_end *e = reader(t, sv);
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
 	size_t lo = 99, hi = 99;
 
 	bc_expect_int(t, "getwatermark(EV_READ)", bufferevent_getwatermark(e->bev, EV_READ, &lo, &hi), 0);
@@ -88,7 +88,7 @@ void wm_defaults(struct bc_ctx *t)
 	bc_expect_int(t, "write low after setting both", (long long)lo, 7);
 	bc_expect_int(t, "write high after setting both", (long long)hi, 300);
 	bc_expect_shape(t, e, "");
-	done(e, sv[1]);
+	bc_link_close(t, &l);
 }
 
 /* ---- E3: read low watermark ---- */
@@ -120,19 +120,18 @@ void wm_read_low(struct bc_ctx *t)
 /* ---- E4: reading stops at the high watermark; E5: resumes after a drain outside callbacks ---- */
 void wm_read_high_stop(struct bc_ctx *t)
 {
-	evutil_socket_t sv[2];
-	struct bc_end *e = reader(t, sv);
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
-	bufferevent_enable(e->bev, EV_READ);
-	send_pattern(t, sv[1], 100, 0);
+	link_send_pattern(t, &l, 100, 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a first readcb");
 	bc_expect_int(t, "in at the first readcb", bc_nth(e, 'R', 0)->in, 20);
-	/* A few more passes: nothing more may leave the kernel (libevent re-runs readcb
+	/* A few more passes: nothing more may arrive (libevent re-runs readcb
 	 * here, see wm.read.high.spin; that is not this case's business). */
 	bc_passes(t, 5);
 	bc_expect_int(t, "input length while at the high watermark", in_len(e), 20);
-	bc_expect_int(t, "bytes still in the kernel", kernel_pending(e), 80);
+	bc_expect_int(t, "bytes still held below", held(&l), 80);
 	bc_expect_enabled(t, "bufferevent_get_enabled while suspended", bufferevent_get_enabled(e->bev),
 			  EV_READ | EV_WRITE);
 	for (unsigned i = 0; i < bc_count(e, 'R'); i++)
@@ -141,30 +140,29 @@ void wm_read_high_stop(struct bc_ctx *t)
 
 	/* Drain 15 outside any callback: reading resumes on its own and refills to 20. */
 	bc_expect_int(t, "evbuffer_drain(input, 15)", evbuffer_drain(bufferevent_get_input(e->bev), 15), 0);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 20 && kernel_pending(e) == 65),
-		  "input refilled to 20, 65 bytes left in the kernel");
+	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 20 && held(&l) == 65),
+		  "input refilled to 20, 65 bytes still held below");
 	bc_passes(t, 3);
 	bc_expect_int(t, "input length after the refill", in_len(e), 20);
-	bc_expect_int(t, "bytes in the kernel after the refill", kernel_pending(e), 65);
+	bc_expect_int(t, "bytes held below after the refill", held(&l), 65);
 
 	unsigned char buf[20];
 	bc_expect_int(t, "evbuffer_remove", evbuffer_remove(bufferevent_get_input(e->bev), buf, 20), 20);
 	bc_expect(t, bc_pattern_mismatch(buf, 5, 15) < 0 && bc_pattern_mismatch(buf + 5, 15, 20) < 0,
 		  "input holds stream bytes 15..35 in order");
-	done(e, sv[1]);
+	bc_link_close(t, &l);
 }
 
 /* ---- E4, E5: a readcb that drains everything sees in = H each time ---- */
 void wm_read_high_drain_in_cb(struct bc_ctx *t)
 {
-	evutil_socket_t sv[2];
-	struct bc_end *e = reader(t, sv);
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
 	struct bc_bytes got = { 0 };
 	e->drain_on_read = true;
 	e->received = &got;
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
-	bufferevent_enable(e->bev, EV_READ);
-	send_pattern(t, sv[1], 100, 0);
+	link_send_pattern(t, &l, 100, 0);
 
 	bc_expect(t, bc_wait_until(t, 1000, got.len >= 100), "all 100 bytes through readcb");
 	bc_passes(t, 3);
@@ -173,25 +171,24 @@ void wm_read_high_drain_in_cb(struct bc_ctx *t)
 	static const size_t want[] = { 30, 30, 30, 10 };
 	for (unsigned i = 0; i < 4; i++)
 		bc_expect_int(t, "in at readcb (30,30,30,10)", bc_nth(e, 'R', i)->in, want[i]);
-	bc_expect_int(t, "bytes left in the kernel", kernel_pending(e), 0);
-	done(e, sv[1]);
+	bc_expect_int(t, "bytes left below", held(&l), 0);
+	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
 
 /* ---- E7: changing H with data already in the input ---- */
 void wm_read_high_lower_raise(struct bc_ctx *t)
 {
-	evutil_socket_t sv[2];
-	struct bc_end *e = reader(t, sv);
-	bufferevent_enable(e->bev, EV_READ);
-	send_pattern(t, sv[1], 50, 0);
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
+	link_send_pattern(t, &l, 50, 0);
 	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 50), "50 bytes in the input");
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 30); /* below the current input */
-	send_pattern(t, sv[1], 50, 50);
+	link_send_pattern(t, &l, 50, 50);
 	bc_passes(t, 5);
 	bc_expect_int(t, "input length after lowering H to 30 below in=50", in_len(e), 50);
-	bc_expect_int(t, "bytes held in the kernel", kernel_pending(e), 50);
+	bc_expect_int(t, "bytes held below", held(&l), 50);
 	bc_expect_enabled(t, "bufferevent_get_enabled while suspended", bufferevent_get_enabled(e->bev),
 			  EV_READ | EV_WRITE);
 	unsigned r_before = bc_count(e, 'R');
@@ -199,26 +196,26 @@ void wm_read_high_lower_raise(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 80); /* above it: resume up to 80 */
 	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 80), "input refilled after raising H to 80");
 	bc_expect_int(t, "input length after raising H to 80", in_len(e), 80);
-	bc_expect(t, bc_count(e, 'R') > r_before, "a readcb for the refill");
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') > r_before), "a readcb for the refill");
 	bc_expect_int(t, "in at the refill readcb", bc_nth(e, 'R', r_before)->in, 80);
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 0); /* unlimited: the rest comes in */
 	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 100), "everything read after H=0");
 	bc_expect_int(t, "input length after H=0", in_len(e), 100);
-	bc_expect_int(t, "bytes left in the kernel", kernel_pending(e), 0);
+	bc_expect_int(t, "bytes left below", held(&l), 0);
 
 	unsigned char buf[100];
 	evbuffer_remove(bufferevent_get_input(e->bev), buf, 100);
 	bc_expect(t, bc_pattern_mismatch(buf, 100, 0) < 0, "input holds the stream in order");
 	bc_expect_int(t, "eventcb calls", bc_count(e, 'E'), 0);
-	done(e, sv[1]);
+	bc_link_close(t, &l);
 }
 
 /* ---- E10: no read timeout while the high watermark holds reading ---- */
 void wm_read_high_no_timeout(struct bc_ctx *t)
 {
-	evutil_socket_t sv[2];
-	struct bc_end *e = reader(t, sv);
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
 	/* Keep the recorder's write and event callbacks but no readcb, so libevent's
 	 * readcb re-run at the high watermark (wm.read.high.spin) cannot busy the loop. */
 	bufferevent_event_cb ecb;
@@ -231,21 +228,20 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 	struct timeval tv = { 0, ms * 1000 };
 	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
-	bufferevent_enable(e->bev, EV_READ);
-	send_pattern(t, sv[1], 100, 0);
+	link_send_pattern(t, &l, 100, 0);
 	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 20), "input filled to the high watermark");
 
 	bc_run_for(t, 3 * ms);
 	bc_expect_int(t, "eventcb calls while suspended by the high watermark", bc_count(e, 'E'), 0);
 	bc_expect_int(t, "input length", in_len(e), 20);
-	bc_expect_int(t, "bytes still in the kernel", kernel_pending(e), 80);
+	bc_expect_int(t, "bytes still held below", held(&l), 80);
 
 	/* Control: once unlimited, the rest is read and the idle timeout does fire. */
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 0);
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "a read timeout after resuming");
 	bc_expect_int(t, "input length at the timeout", bc_nth(e, 'E', 0)->in, 100);
 	bc_expect_what(t, "eventcb flags", bc_nth(e, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
-	done(e, sv[1]);
+	bc_link_close(t, &l);
 }
 
 /* ---- E6 (QUIRK): readcb re-run while it leaves in >= H ---- */
@@ -262,11 +258,10 @@ static void quirk_check(struct bc_ctx *t, bool ok, const char *check, const char
 
 void wm_read_high_spin(struct bc_ctx *t)
 {
-	evutil_socket_t sv[2];
-	struct bc_end *e = reader(t, sv);
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
-	bufferevent_enable(e->bev, EV_READ);
-	send_pattern(t, sv[1], 100, 0);
+	link_send_pattern(t, &l, 100, 0);
 	bool first = bc_wait_until(t, 1000, bc_count(e, 'R') >= 1);
 	quirk_check(t, first, "readcb calls", ">= 1", bc_count(e, 'R'));
 	bc_passes(t, 5);
@@ -282,5 +277,96 @@ void wm_read_high_spin(struct bc_ctx *t)
 		    (long long)m - n);
 	bc_passes(t, 3);
 	quirk_check(t, bc_count(e, 'R') == m, "readcb calls once EV_READ is disabled", "no more", bc_count(e, 'R') - m);
-	done(e, sv[1]);
+	bc_link_close(t, &l);
+}
+
+/* ---- E9: the write high watermark of the bufferevent itself limits nothing ---- */
+void wm_write_high_ignored(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	struct bc_end *e = l.e;
+	bufferevent_setwatermark(e->bev, EV_WRITE, 0, 10);
+	unsigned char p[100];
+	bc_pattern(p, sizeof p, 0);
+	bc_expect_int(t, "bufferevent_write(100) with write high watermark 10", bufferevent_write(e->bev, p, 100), 0);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 100) && bc_count(e, 'W') >= 1),
+		  "all 100 bytes at the far end and a writecb");
+	bc_settle(t);
+	bc_link_recv(t, &l, &got);
+	bc_expect_pattern(t, "bytes at the far end", &got, 100);
+	bc_expect_shape(t, e, "W");
+	bc_expect_int(t, "out at writecb", bc_nth(e, 'W', 0)->out, 0);
+	bc_link_close(t, &l);
+	bc_bytes_free(&got);
+}
+
+/* ---- E10 (QUIRK): pair and filter read timers restart with each transfer, even one
+ * that fills the input to the high watermark and so suspends reading ---- */
+void wm_read_high_timeout_rearmed(struct bc_ctx *t)
+{
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
+	bufferevent_event_cb ecb;
+	bufferevent_data_cb rcb, wcb;
+	void *arg;
+	bufferevent_getcb(e->bev, &rcb, &wcb, &ecb, &arg);
+	bufferevent_setcb(e->bev, NULL, wcb, ecb, arg); /* no readcb re-run (E6) */
+
+	const int ms = 40;
+	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(e->bev, &tv, NULL);
+	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
+	link_send_pattern(t, &l, 100, 0);
+	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 20), "input filled to the high watermark");
+	double t0 = bc_now_ms();
+	bc_expect(t, bc_wait_until(t, 10 * ms, bc_count(e, 'E') >= 1), "a read timeout while held at the high watermark");
+	bc_expect(t, bc_now_ms() - t0 <= 10 * ms, "in time");
+	bc_settle(t);
+	bc_expect_shape(t, e, "E(READING|TIMEOUT)");
+	bc_expect_int(t, "in at the timeout", bc_nth(e, 'E', 0)->in, 20);
+	bc_expect_int(t, "bytes held below", held(&l), 80);
+	bc_expect_enabled(t, "en at the timeout", bc_nth(e, 'E', 0)->enabled, EV_WRITE);
+	bc_link_close(t, &l);
+}
+
+/* ---- E11 (QUIRK): a filter stalls with bytes left in the underlying's input ----
+ * param & 1 == 0: readcb (not deferred) drains the input that hit H;
+ * param & 1 == 1: H is removed (0) while the underlying holds bytes. */
+static void drain_all(struct bc_end *e)
+{
+	evbuffer_drain(bufferevent_get_input(e->bev), in_len(e));
+}
+
+void wm_read_high_filter_stall(struct bc_ctx *t)
+{
+	struct bc_link l;
+	struct bc_end *e = link_reader(t, &l);
+	bool raise = bc_param(t) & 1;
+	if (raise) {
+		/* in=50 with H=0, then H=30 (suspends), 50 more, H=80 takes 30 of them. */
+		link_send_pattern(t, &l, 50, 0);
+		bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 50), "50 bytes in the input");
+		bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
+		link_send_pattern(t, &l, 50, 50);
+		bc_passes(t, 3);
+		bufferevent_setwatermark(e->bev, EV_READ, 0, 80);
+		bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 80), "input at 80");
+		bufferevent_disable(e->bev, EV_READ); /* stop the E6 re-run, then allow all */
+		bufferevent_setwatermark(e->bev, EV_READ, 0, 0);
+		bufferevent_enable(e->bev, EV_READ);
+	} else {
+		bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
+		e->on_read = drain_all;
+		link_send_pattern(t, &l, 100, 0);
+		bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a first readcb");
+	}
+	bc_run_for(t, 30);
+	size_t want_in = raise ? 80 : 0, want_held = raise ? 20 : 70;
+	bc_expect_int(t, "input length", in_len(e), want_in);
+	bc_expect_int(t, "bytes stuck in the underlying's input", evbuffer_get_length(bufferevent_get_input(l.under)),
+		      want_held);
+	bc_expect_int(t, "bytes held below", held(&l), want_held);
+	bc_link_close(t, &l);
 }

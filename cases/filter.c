@@ -1,0 +1,492 @@
+/* Area K: bufferevent_filter over a socket bufferevent on an AF_UNIX pair. The filter
+ * ("f") is recorded; the underlying socket bufferevent belongs to the filter. The far end
+ * is the raw peer socket. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bevconf.h"
+
+static size_t in_len(struct bufferevent *bev)
+{
+	return evbuffer_get_length(bufferevent_get_input(bev));
+}
+
+static size_t out_len(struct bufferevent *bev)
+{
+	return evbuffer_get_length(bufferevent_get_output(bev));
+}
+
+static long kernel_pending(evutil_socket_t fd)
+{
+	int n = -1;
+	if (ioctl(fd, FIONREAD, &n) != 0)
+		return -1;
+	return n;
+}
+
+/* What a test filter saw: the flush modes it was called with, and how often. */
+struct fstate {
+	int calls;
+	int modes[3];          /* calls per BEV_NORMAL / BEV_FLUSH / BEV_FINISHED */
+	int result;            /* for error_filter: what to return */
+};
+
+struct fl {
+	evutil_socket_t fd, peer;
+	struct bufferevent *under;
+	struct bc_end *f;
+};
+
+/* A filter with CLOSE_ON_FREE (unless noclose) over a socket bufferevent with CLOSE_ON_FREE. */
+static void open_filter(struct bc_ctx *t, struct fl *l, bufferevent_filter_cb in, bufferevent_filter_cb out,
+			void *ctx, bool noclose)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	l->fd = sv[0];
+	l->peer = sv[1];
+	l->under = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+	if (!l->under)
+		bc_fail(t, "bufferevent_socket_new (underlying)", "a bufferevent", "NULL");
+	l->f = bc_watch(t, bufferevent_filter_new(l->under, in, out,
+						  bc_opts(t, noclose ? 0 : BEV_OPT_CLOSE_ON_FREE), NULL, ctx),
+			"f");
+}
+
+static void close_filter(struct fl *l)
+{
+	if (!l->f->freed)
+		bc_free(l->f);
+	close(l->peer);
+}
+
+static void recv_until(struct bc_ctx *t, struct fl *l, struct bc_bytes *b, size_t n)
+{
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l->peer, b), b->len >= n)), "bytes at the peer");
+	bc_passes(t, 3);
+	bc_recv_avail(l->peer, b);
+}
+
+static const char *bytes_str(struct bc_bytes *b)
+{
+	bc_bytes_add(b, "", 1);
+	b->len--;
+	return (const char *)b->data;
+}
+
+/* ---- K1 ---- */
+void filter_new_null(struct bc_ctx *t)
+{
+	struct bufferevent *f = bufferevent_filter_new(NULL, NULL, NULL, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), NULL, NULL);
+	bc_expect(t, f == NULL, "bufferevent_filter_new(NULL underlying) is NULL");
+}
+
+/* ---- K2 ---- */
+void filter_new(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *u = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "under");
+	bc_expect_enabled(t, "underlying en before filter_new", bufferevent_get_enabled(u->bev), EV_WRITE);
+	bufferevent_data_cb r0, r1, w0, w1;
+	bufferevent_event_cb e0, e1;
+	void *a0, *a1;
+	bufferevent_getcb(u->bev, &r0, &w0, &e0, &a0);
+
+	struct bc_end *f = bc_watch(t, bufferevent_filter_new(u->bev, NULL, NULL, bc_opts(t, BEV_OPT_CLOSE_ON_FREE),
+							      NULL, NULL), "f");
+	bc_expect_enabled(t, "the filter's en", bufferevent_get_enabled(f->bev), EV_WRITE);
+	bc_expect_enabled(t, "the underlying's en after filter_new", bufferevent_get_enabled(u->bev), EV_READ | EV_WRITE);
+	bufferevent_getcb(u->bev, &r1, &w1, &e1, &a1);
+	bc_expect(t, r1 != r0 && w1 != w0 && e1 != e0 && r1 && w1 && e1, "the underlying's callbacks replaced");
+	bc_expect(t, bufferevent_get_underlying(f->bev) == u->bev, "get_underlying(filter)");
+	bc_expect(t, bufferevent_get_underlying(u->bev) == NULL, "get_underlying(socket bufferevent) is NULL");
+	bc_expect_int(t, "getfd(filter)", bufferevent_getfd(f->bev), sv[0]);
+
+	/* The underlying's traffic now goes to the filter, not to the old callbacks. */
+	bufferevent_enable(f->bev, EV_READ);
+	bc_send(t, sv[1], "abc", 3);
+	bufferevent_write(f->bev, "xyz", 3);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(f, 'R') >= 1), "the filter's readcb");
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3)), "bytes at the peer");
+	bc_settle(t);
+	bc_expect_str(t, "callbacks on the underlying's old callbacks", bc_shape(u), "");
+	bc_free(f);
+	u->freed = true; /* freed by the filter (CLOSE_ON_FREE) */
+	close(sv[1]);
+	bc_bytes_free(&got);
+}
+
+/* ---- K3: reading needs the filter's own EV_READ ---- */
+void filter_read_needs_enable(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	unsigned char p[10];
+	bc_pattern(p, 10, 0);
+	bc_send(t, l.peer, p, 10);
+	bc_settle(t);
+	bc_expect_int(t, "the underlying's input while the filter's EV_READ is off", in_len(l.under), 0);
+	bc_expect_int(t, "bytes in the kernel", kernel_pending(l.fd), 10);
+	bc_expect_shape(t, l.f, "");
+
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 1), "the filter's readcb");
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "R");
+	bc_expect_int(t, "in at readcb", bc_nth(l.f, 'R', 0)->in, 10);
+	unsigned char buf[10];
+	bc_expect_int(t, "bufferevent_read", bufferevent_read(l.f->bev, buf, 10), 10);
+	bc_expect(t, bc_pattern_mismatch(buf, 10, 0) < 0, "the bytes unchanged, in order");
+	close_filter(&l);
+}
+
+/* ---- K3: NULL filter functions pass bytes through unchanged, both ways ---- */
+void filter_passthrough(struct bc_ctx *t)
+{
+	const size_t n = 3000;
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	struct bc_bytes got = { 0 }, back = { 0 };
+	l.f->drain_on_read = true;
+	l.f->received = &back;
+	bufferevent_enable(l.f->bev, EV_READ);
+	unsigned char *p = malloc(n);
+	bc_pattern(p, n, 0);
+	bc_expect_int(t, "bufferevent_write(filter)", bufferevent_write(l.f->bev, p, n), 0);
+	recv_until(t, &l, &got, n);
+	bc_expect_pattern(t, "bytes at the peer", &got, n);
+	bc_send(t, l.peer, p, n);
+	bc_expect(t, bc_wait_until(t, 1000, back.len >= n), "bytes through the filter's readcb");
+	bc_settle(t);
+	bc_expect_pattern(t, "bytes read through the filter", &back, n);
+	bc_expect(t, bc_count(l.f, 'W') >= 1, "a writecb");
+	bc_expect_int(t, "out at the last writecb", bc_nth(l.f, 'W', bc_count(l.f, 'W') - 1)->out, 0);
+	bc_expect_int(t, "eventcb calls", bc_count(l.f, 'E'), 0);
+	free(p);
+	close_filter(&l);
+	bc_bytes_free(&got);
+	bc_bytes_free(&back);
+}
+
+/* ---- a filter's writecb reports the move into the underlying output ---- */
+void filter_writecb_early(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	bc_expect_int(t, "bufferevent_write(filter)", bufferevent_write(l.f->bev, "hello", 5), 0);
+	bc_expect_int(t, "the filter's output straight after the write", out_len(l.f->bev), 0);
+	bc_expect_int(t, "the underlying's output straight after the write", out_len(l.under), 5);
+	bc_expect_shape(t, l.f, "W"); /* inline: before any byte reached the socket */
+	bc_expect_int(t, "bytes at the peer at the writecb", kernel_pending(l.peer), 0);
+	struct bc_bytes got = { 0 };
+	recv_until(t, &l, &got, 5);
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "W");
+	close_filter(&l);
+	bc_bytes_free(&got);
+}
+
+/* ---- a transforming input filter: frames <len><payload>, upper-cased ---- */
+static enum bufferevent_filter_result frame_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+					       enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct fstate *s = ctx;
+	s->calls++;
+	s->modes[mode]++;
+	bool any = false;
+	for (;;) {
+		unsigned char hdr;
+		if (evbuffer_copyout(src, &hdr, 1) != 1)
+			break;
+		if (evbuffer_get_length(src) < 1 + (size_t)hdr)
+			break;
+		unsigned char buf[256];
+		evbuffer_drain(src, 1);
+		evbuffer_remove(src, buf, hdr);
+		for (int i = 0; i < hdr; i++)
+			buf[i] = (unsigned char)toupper(buf[i]);
+		evbuffer_add(dst, buf, hdr);
+		any = true;
+	}
+	return any ? BEV_OK : BEV_NEED_MORE;
+}
+
+void filter_in_frame(struct bc_ctx *t)
+{
+	struct fstate s = { 0 };
+	struct fl l;
+	open_filter(t, &l, frame_in, NULL, &s, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_send(t, l.peer, "\x05hel", 4);
+	bc_expect(t, bc_wait_until(t, 1000, s.calls >= 1), "the input filter called");
+	bc_settle(t);
+	bc_expect_shape(t, l.f, ""); /* BEV_NEED_MORE: no readcb */
+	bc_expect_int(t, "the filter's input after BEV_NEED_MORE", in_len(l.f->bev), 0);
+	bc_expect_int(t, "the underlying's input keeps the partial frame", in_len(l.under), 4);
+
+	bc_send(t, l.peer, "lo\x03" "ab", 5);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 1), "a readcb for the complete frame");
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "R");
+	bc_expect_int(t, "in at readcb", bc_nth(l.f, 'R', 0)->in, 5);
+	bc_expect_int(t, "the underlying's input keeps the next partial frame", in_len(l.under), 3);
+	bc_send(t, l.peer, "c", 1);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 2), "a readcb for the second frame");
+	bc_settle(t);
+	char buf[16] = { 0 };
+	bc_expect_int(t, "bufferevent_read", bufferevent_read(l.f->bev, buf, sizeof buf - 1), 8);
+	bc_expect_str(t, "decoded input", buf, "HELLOABC");
+	bc_expect_int(t, "filter calls in a mode other than BEV_NORMAL", s.modes[BEV_FLUSH] + s.modes[BEV_FINISHED], 0);
+	close_filter(&l);
+}
+
+/* QUIRK: an EOF from the underlying does not call the input filter with BEV_FINISHED. */
+void filter_in_eof_no_finish(struct bc_ctx *t)
+{
+	struct fstate s = { 0 };
+	struct fl l;
+	open_filter(t, &l, frame_in, NULL, &s, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_send(t, l.peer, "\x05hel", 4);
+	shutdown(l.peer, SHUT_WR);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "the EOF eventcb");
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "E(READING|EOF)");
+	bc_expect_int(t, "input filter calls with BEV_FINISHED", s.modes[BEV_FINISHED], 0);
+	bc_expect_int(t, "the underlying's input keeps the partial frame", in_len(l.under), 4);
+	close_filter(&l);
+}
+
+/* ---- a transforming output filter: every byte twice ---- */
+static enum bufferevent_filter_result double_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+						 enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct fstate *s = ctx;
+	s->calls++;
+	s->modes[mode]++;
+	unsigned char c;
+	while (evbuffer_remove(src, &c, 1) == 1) {
+		unsigned char two[2] = { c, c };
+		evbuffer_add(dst, two, 2);
+	}
+	return BEV_OK;
+}
+
+void filter_out_double(struct bc_ctx *t)
+{
+	struct fstate s = { 0 };
+	struct fl l;
+	open_filter(t, &l, NULL, double_out, &s, false);
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.f->bev, "abc", 3), 0);
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.f->bev, "xy", 2), 0);
+	struct bc_bytes got = { 0 };
+	recv_until(t, &l, &got, 10);
+	bc_settle(t);
+	bc_expect_str(t, "bytes at the peer", bytes_str(&got), "aabbccxxyy");
+	bc_expect(t, s.calls >= 2, "the output filter called for each write");
+	bc_expect_int(t, "output filter calls in BEV_NORMAL", s.modes[BEV_NORMAL], s.calls);
+	bc_expect(t, bc_count(l.f, 'W') >= 1, "a writecb");
+	bc_expect_int(t, "eventcb calls", bc_count(l.f, 'E'), 0);
+	close_filter(&l);
+	bc_bytes_free(&got);
+}
+
+/* ---- flush modes reach the output filter: a line-buffering filter ---- */
+static enum bufferevent_filter_result line_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+					       enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct fstate *s = ctx;
+	s->calls++;
+	s->modes[mode]++;
+	size_t n = evbuffer_get_length(src);
+	if (mode == BEV_NORMAL) {
+		const unsigned char *d = n ? evbuffer_pullup(src, -1) : NULL;
+		while (n > 0 && d[n - 1] != '\n')
+			n--;
+		if (n == 0)
+			return BEV_NEED_MORE;
+	}
+	evbuffer_remove_buffer(src, dst, n);
+	return BEV_OK;
+}
+
+void filter_out_flush(struct bc_ctx *t)
+{
+	struct fstate s = { 0 };
+	struct fl l;
+	open_filter(t, &l, NULL, line_out, &s, false);
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.f->bev, "ab\ncd", 5), 0);
+	struct bc_bytes got = { 0 };
+	recv_until(t, &l, &got, 3);
+	bc_settle(t);
+	bc_expect_str(t, "bytes at the peer before the flush", bytes_str(&got), "ab\n");
+	bc_expect_int(t, "the filter's output keeps the unfinished line", out_len(l.f->bev), 2);
+	bc_expect_int(t, "filter calls in BEV_FLUSH before the flush", s.modes[BEV_FLUSH], 0);
+
+	int r = bufferevent_flush(l.f->bev, EV_WRITE, BEV_FLUSH);
+	bc_expect_int(t, "filter calls with BEV_FLUSH", s.modes[BEV_FLUSH], 1);
+	bc_expect_int(t, "bufferevent_flush(filter, EV_WRITE, BEV_FLUSH) with output moved", r, 1);
+	bc_expect_int(t, "the filter's output after the flush", out_len(l.f->bev), 0);
+	recv_until(t, &l, &got, 5);
+	bc_expect_str(t, "bytes at the peer after the flush", bytes_str(&got), "ab\ncd");
+
+	/* BEV_FINISHED reaches the filter even with nothing queued. */
+	bc_expect_int(t, "bufferevent_flush(filter, EV_WRITE, BEV_FINISHED)",
+		      bufferevent_flush(l.f->bev, EV_WRITE, BEV_FINISHED), 1);
+	bc_expect_int(t, "filter calls with BEV_FINISHED", s.modes[BEV_FINISHED], 1);
+	bc_settle(t);
+	bc_expect_int(t, "eventcb calls", bc_count(l.f, 'E'), 0);
+	close_filter(&l);
+	bc_bytes_free(&got);
+}
+
+/* ---- QUIRK: BEV_ERROR from a filter is ignored ---- */
+static enum bufferevent_filter_result error_filter(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+						   enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct fstate *s = ctx;
+	s->calls++;
+	return BEV_ERROR;
+}
+
+void filter_error_ignored(struct bc_ctx *t)
+{
+	struct fstate s = { 0 };
+	struct fl l;
+	bool out = bc_param(t) == 1;
+	open_filter(t, &l, out ? NULL : error_filter, out ? error_filter : NULL, &s, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	if (out) {
+		bufferevent_write(l.f->bev, "hello", 5);
+		bc_expect(t, s.calls >= 1, "the output filter called inside bufferevent_write");
+	} else {
+		bc_send(t, l.peer, "hello", 5);
+		bc_expect(t, bc_wait_until(t, 1000, s.calls >= 1), "the input filter called");
+	}
+	bc_settle(t);
+	bc_expect_str(t, "callbacks after the filter returned BEV_ERROR", bc_shape(l.f), "");
+	if (out) {
+		bc_expect_int(t, "the filter's output keeps the bytes", out_len(l.f->bev), 5);
+		bc_expect_enabled(t, "en", bufferevent_get_enabled(l.f->bev), EV_READ | EV_WRITE);
+	} else {
+		bc_expect_int(t, "the underlying's input keeps the bytes", in_len(l.under), 5);
+		bc_expect_enabled(t, "en", bufferevent_get_enabled(l.f->bev), EV_READ | EV_WRITE);
+	}
+	close_filter(&l);
+}
+
+/* ---- K4: the underlying's events reach the filter's eventcb ---- */
+void filter_event_eof(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_send(t, l.peer, "abc", 3);
+	shutdown(l.peer, SHUT_WR);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "an eventcb on the filter");
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "R E(READING|EOF)");
+	bc_expect_int(t, "in at the EOF eventcb", bc_nth(l.f, 'E', 0)->in, 3);
+	bc_expect_enabled(t, "the filter's en at its EOF eventcb", bc_nth(l.f, 'E', 0)->enabled, EV_READ | EV_WRITE);
+	bc_expect_enabled(t, "the underlying's en after EOF", bufferevent_get_enabled(l.under), EV_WRITE);
+	close_filter(&l);
+}
+
+void filter_event_error(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_fault_fail(l.fd, BC_READ, ECONNRESET, 1);
+	bc_send(t, l.peer, "abc", 3);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "an eventcb on the filter");
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "E(READING|ERROR)");
+	bc_expect_errno(t, "errno at the filter's ERROR eventcb", bc_nth(l.f, 'E', 0)->err, ECONNRESET);
+	bc_expect_enabled(t, "the filter's en at its eventcb", bc_nth(l.f, 'E', 0)->enabled, EV_READ | EV_WRITE);
+	close_filter(&l);
+}
+
+/* ---- K5: freeing the filter ---- */
+void filter_free(struct bc_ctx *t)
+{
+	bool noclose = bc_param(t) == 1;
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, noclose);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_free(l.f);
+	if (!noclose) {
+		struct bc_bytes got = { 0 };
+		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.eof)), "EOF at the peer");
+		bc_expect(t, !bc_fd_is_open(l.fd), "the fd closed");
+		bc_expect_int(t, "bytes at the peer", got.len, 0);
+		close(l.peer);
+		return;
+	}
+	bufferevent_data_cb r, w;
+	bufferevent_event_cb e;
+	void *arg;
+	bufferevent_getcb(l.under, &r, &w, &e, &arg);
+	bc_expect(t, !r && !w && !e, "the underlying's callbacks cleared");
+	bc_expect_enabled(t, "the underlying's en", bufferevent_get_enabled(l.under), EV_READ | EV_WRITE);
+	/* It keeps working on its own: it reads, and it writes. */
+	bc_send(t, l.peer, "abc", 3);
+	bc_expect(t, bc_wait_until(t, 1000, in_len(l.under) >= 3), "the underlying reads after the filter's free");
+	bc_expect_int(t, "bufferevent_write(underlying)", bufferevent_write(l.under, "xyz", 3), 0);
+	struct bc_bytes got = { 0 };
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.len >= 3)), "bytes at the peer");
+	bc_expect_str(t, "bytes at the peer", bytes_str(&got), "xyz");
+	bufferevent_free(l.under);
+	close(l.peer);
+	bc_bytes_free(&got);
+}
+
+/* ---- K6 (QUIRK): a write timeout with nothing to write ---- */
+void filter_timeout_write_empty(struct bc_ctx *t)
+{
+	const int ms = 30;
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(l.f->bev, NULL, &tv);
+	double t0 = bc_now_ms();
+	bufferevent_enable(l.f->bev, EV_WRITE);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "a write timeout");
+	double dt = bc_now_ms() - t0;
+	bc_settle(t);
+	bc_expect(t, dt >= ms * 3 / 4, "not before the timeout (coarse clock: 3/4 of it)");
+	bc_expect_shape(t, l.f, "E(WRITING|TIMEOUT)");
+	bc_expect_int(t, "out at the timeout", bc_nth(l.f, 'E', 0)->out, 0);
+	close_filter(&l);
+}
+
+/* ---- E9: the underlying's write high watermark limits what the filter moves ---- */
+void filter_wm_write_high(struct bc_ctx *t)
+{
+	const size_t n = 100;
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	bufferevent_setwatermark(l.under, EV_WRITE, 0, 10);
+	unsigned char p[100];
+	bc_pattern(p, n, 0);
+	bc_expect_int(t, "bufferevent_write(filter, 100)", bufferevent_write(l.f->bev, p, n), 0);
+	bc_expect_int(t, "the underlying's output straight after the write", out_len(l.under), 10);
+	bc_expect_int(t, "the filter's output straight after the write", out_len(l.f->bev), 90);
+	struct bc_bytes got = { 0 };
+	recv_until(t, &l, &got, n);
+	bc_settle(t);
+	bc_expect_pattern(t, "bytes at the peer", &got, n);
+	bc_expect_int(t, "the filter's output at the end", out_len(l.f->bev), 0);
+	bc_expect(t, bc_count(l.f, 'W') >= 1, "a writecb");
+	for (unsigned i = 0; i < bc_count(l.f, 'W'); i++)
+		bc_expect_int(t, "out at every writecb", bc_nth(l.f, 'W', i)->out, 0);
+	close_filter(&l);
+	bc_bytes_free(&got);
+}
