@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench.sh REPEAT IMPL BACKEND RUNNER [ENV=VALUE...]: the suite's wall time on one
-# implementation and backend, best and median of REPEAT runs, as one table row.
+# implementation and backend, best and median of REPEAT runs, as one table row. The
+# runner runs $JOBS cases at a time (default 1).
 set -u
 repeat=$1 impl=$2 backend=$3 runner=$4
 shift 4
@@ -8,7 +9,7 @@ times=""
 i=0
 while [ "$i" -lt "$repeat" ]; do
 	start=$(date +%s%N)
-	env "$@" "$runner" --backend "$backend" >/dev/null 2>&1
+	env "$@" "$runner" --backend "$backend" --jobs "${JOBS:-1}" >/dev/null 2>&1
 	end=$(date +%s%N)
 	times="$times $(((end - start) / 1000000))"
 	i=$((i + 1))

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bevconf.h"
@@ -39,10 +40,12 @@ static const char *backend_asked;  /* NULL: whatever the implementation picks */
 static const char *backend_ran;
 static char side_dir[PATH_MAX - 32];
 
-/* Parent-side bookkeeping; the unchecked fixture sets `current` before each fork, so
- * the child knows which case it is. */
-static const struct bc_case **selected;
-static size_t nselected;
+/* A worker's bookkeeping: its shard of the selected cases, their indices in the whole
+ * selection (which name their side files), and their durations. The unchecked fixture
+ * sets `current` before each fork, so the case's child knows which case it is. */
+static const struct bc_case **shard;
+static size_t *shard_index;
+static size_t nshard;
 static size_t next_case;
 static size_t current = (size_t)-1;
 static double *durations, started_at;
@@ -83,7 +86,7 @@ void bc_side_write(char tag, const char *fmt, ...)
 
 const struct bc_case *bc_current_case(void)
 {
-	return current < nselected ? selected[current] : NULL;
+	return current < nshard ? shard[current] : NULL;
 }
 
 /* Called by the stubs that stand in for functions the implementation lacks. */
@@ -107,7 +110,7 @@ START_TEST(run_case)
 {
 	const struct bc_case *c = bc_current_case();
 	char path[PATH_MAX];
-	side_path(path, sizeof path, current);
+	side_path(path, sizeof path, shard_index[current]);
 	side_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 	ck_assert_msg(side_fd >= 0, "cannot open side file %s: %s", path, strerror(errno));
 
@@ -170,8 +173,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bevconf [--impl NAME] [--backend NAME] [--results FILE] [--timeout SEC]\n"
-		"               [--list] [CASE-PREFIX...]\n"
-		"Runs the conformance cases whose id starts with one of the prefixes (all by default).\n"
+		"               [--jobs N] [--list] [CASE-PREFIX...]\n"
+		"Runs the conformance cases whose id starts with one of the prefixes (all by default),\n"
+		"each in its own process, N at a time (default 1).\n"
 		"Exit status: 0 all MUST/SHOULD cases passed or skipped, 1 some failed, 2 bad usage.\n");
 }
 
@@ -192,10 +196,41 @@ static void print_linked_library(void)
 	}
 }
 
+/* One worker: run the cases of selection indices w, w+jobs, w+2*jobs, ... with Check, one
+ * forked process and one timeout each, and leave each case's verdict in the side
+ * directory for the parent to assemble. */
+static int run_worker(const struct bc_case **selected, size_t nselected, size_t w, size_t jobs,
+		      double timeout)
+{
+	shard = calloc(nselected, sizeof *shard);
+	shard_index = calloc(nselected, sizeof *shard_index);
+	durations = calloc(nselected, sizeof *durations);
+	for (size_t i = w; i < nselected; i += jobs) {
+		shard_index[nshard] = i;
+		shard[nshard++] = selected[i];
+	}
+	Suite *s = suite_create("bevconf");
+	for (size_t i = 0; i < nshard; i++) {
+		TCase *tc = tcase_create(shard[i]->id);
+		tcase_set_timeout(tc, timeout);
+		tcase_add_unchecked_fixture(tc, fixture_setup, fixture_teardown);
+		tcase_add_test(tc, run_case);
+		suite_add_tcase(s, tc);
+	}
+	SRunner *sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_SILENT);
+	for (size_t i = 0; i < nshard; i++)
+		bc_verdict(sr, shard[i], shard_index[i], durations[i], side_dir, impl_name, backend_ran);
+	srunner_free(sr);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *results_path = NULL;
 	double timeout = 5;
+	long jobs = 1;
 	bool list = false;
 	char **prefixes = calloc(argc, sizeof *prefixes);
 	int nprefixes = 0;
@@ -213,6 +248,8 @@ int main(int argc, char **argv)
 			results_path = argv[++i];
 		else if (!strcmp(a, "--timeout") && has_value)
 			timeout = atof(argv[++i]);
+		else if (!strcmp(a, "--jobs") && has_value)
+			jobs = atol(argv[++i]);
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
@@ -228,8 +265,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	selected = calloc(bc_ncases, sizeof *selected);
-	durations = calloc(bc_ncases, sizeof *durations);
+	if (jobs < 1) {
+		fprintf(stderr, "bevconf: --jobs wants a number >= 1\n");
+		return 2;
+	}
+	const struct bc_case **selected = calloc(bc_ncases, sizeof *selected);
+	size_t nselected = 0;
 	for (size_t i = 0; i < bc_ncases; i++)
 		if (matches(bc_cases[i].id, prefixes, nprefixes))
 			selected[nselected++] = &bc_cases[i];
@@ -264,23 +305,24 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	Suite *s = suite_create("bevconf");
-	for (size_t i = 0; i < nselected; i++) {
-		TCase *tc = tcase_create(selected[i]->id);
-		tcase_set_timeout(tc, timeout);
-		tcase_add_unchecked_fixture(tc, fixture_setup, fixture_teardown);
-		tcase_add_test(tc, run_case);
-		suite_add_tcase(s, tc);
-	}
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
+	if ((size_t)jobs > nselected)
+		jobs = (long)nselected;
 	fflush(stdout);
-	srunner_run_all(sr, CK_NORMAL);
+	pid_t *workers = calloc(jobs, sizeof *workers);
+	for (long w = 0; w < jobs; w++) {
+		workers[w] = fork();
+		if (workers[w] < 0) {
+			fprintf(stderr, "bevconf: fork: %s\n", strerror(errno));
+			return 2;
+		}
+		if (workers[w] == 0)
+			_exit(run_worker(selected, nselected, (size_t)w, (size_t)jobs, timeout));
+	}
+	for (long w = 0; w < jobs; w++)
+		waitpid(workers[w], NULL, 0);
 
 	struct bc_summary sum = { 0 };
-	bc_collect(sr, selected, nselected, durations, side_dir, impl_name, backend_ran,
-		   results_path, &sum);
-	srunner_free(sr);
+	bc_assemble(selected, nselected, side_dir, results_path, &sum);
 	rmdir(side_dir);
 
 	/* The plain closing line CI systems read. */

@@ -28,10 +28,13 @@ const char *bc_level_name(enum bc_level l);
 const struct bc_case *bc_current_case(void);
 /* Append one tagged line to the current case's side file (child only). */
 void bc_side_write(char tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Merge Check's results with the side files: print per-case lines and failure details,
- * write the JSON Lines results file, fill the summary. */
-void bc_collect(SRunner *sr, const struct bc_case **cases, size_t n, const double *durations,
-		const char *side_dir, const char *impl, const char *backend,
-		const char *results_path, struct bc_summary *sum);
+/* In a worker, after its Check run: case idx's status, console block and results line,
+ * left in the side directory. */
+void bc_verdict(SRunner *sr, const struct bc_case *c, size_t idx, double duration,
+		const char *side_dir, const char *impl, const char *backend);
+/* In the parent: every case's block to stdout and line to results_path, in list order;
+ * then Check's summary line over all of them. */
+void bc_assemble(const struct bc_case **cases, size_t n, const char *side_dir,
+		 const char *results_path, struct bc_summary *sum);
 
 #endif
