@@ -10,7 +10,9 @@ trap 'rm -rf "$dir"' EXIT
 i=1
 while [ "$i" -le "$n" ]; do
 	"$runner" --results "$dir/$i.jsonl" "$@" >"$dir/$i.out" 2>&1
-	printf '\rflaky: run %d/%d: %s' "$i" "$n" "$(tail -n 1 "$dir/$i.out")" >&2
+	# One progress line, rewritten in place on a terminal.
+	[ -t 2 ] && cr='\r' || cr='\n'
+	printf "${cr}flaky: run %d/%d: %s" "$i" "$n" "$(tail -n 1 "$dir/$i.out")" >&2
 	i=$((i + 1))
 done
 echo >&2

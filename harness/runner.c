@@ -1,7 +1,9 @@
 /* runner.c: the Check runner. Every case in cases/cases.def becomes one TCase with one
- * forked process and its own timeout. A case's child writes its details (trace lines,
- * expected vs actual, skip reasons) to a side file the parent reads back, so a crash or
- * a timeout still leaves the trace recorded up to that point. */
+ * forked process and its own timeout. With --jobs N the selection is dealt round-robin
+ * to N worker processes, each running its own Check suite; the parent then prints every
+ * case's verdict in list order. A case's child writes its details (trace lines, expected
+ * vs actual, skip reasons) to a side file as it goes, so a crash or a timeout still
+ * leaves the trace recorded up to that point. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <dlfcn.h>
