@@ -113,9 +113,10 @@ check: build
 list: build
 	@$(RUNNER) --list $(subst $(comma), ,$(CASES))
 
-selftest: impl-ok $(SELFTEST) $(RUNNER_SELFTEST)
+selftest: impl-ok $(SELFTEST) $(RUNNER_SELFTEST) $(RUNNER)
 	$(SELFTEST)
 	harness/selftest/runner-selftest.sh $(RUNNER_SELFTEST)
+	harness/selftest/contract-check.sh $(RUNNER)
 
 # The suite and the fault self-tests under valgrind (every forked case included).
 VALGRIND := valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
