@@ -36,6 +36,12 @@ struct bufferevent *bufferevent_new(evutil_socket_t fd, bufferevent_data_cb read
 void bufferevent_settimeout(struct bufferevent *bufev, int timeout_read, int timeout_write);
 #endif
 
+#if __has_include(<event2/event_compat.h>)
+#include <event2/event_compat.h>
+#else
+struct event_base *event_init(void);
+#endif
+
 #if __has_include(<event2/buffer_compat.h>)
 #include <event2/buffer_compat.h>
 #endif
