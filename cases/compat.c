@@ -58,6 +58,24 @@ void compat_new(struct bc_ctx *t)
 	close(sv[1]);
 }
 
+/* ---- G22 (QUIRK): bufferevent_base_set on a bufferevent with reading enabled ---- */
+void compat_base_set_enabled(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "s");
+	bufferevent_enable(e->bev, EV_READ);
+	struct event_base *other = event_base_new();
+	bc_expect_int(t, "base_set to another base while reading is enabled", bufferevent_base_set(other, e->bev), -1);
+	/* libevent has already switched bev's base pointer: switch it back (also fails). */
+	bc_expect_int(t, "base_set back to the old base", bufferevent_base_set(t->base, e->bev), -1);
+	bc_send(t, sv[1], "a", 1);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "reading continues on the old base");
+	bc_free(e);
+	event_base_free(other);
+	close(sv[1]);
+}
+
 /* ---- G23: priorities ---- */
 void compat_priority(struct bc_ctx *t)
 {

@@ -2,6 +2,7 @@
  * resolver, answered from /etc/hosts or numerically: no network), a refused connect seen
  * first by the readcb, and a connect when no socket can be created. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -124,6 +125,58 @@ void ch_nosocket(struct bc_ctx *t)
 	bc_expect_int(t, "a later connect works", bufferevent_socket_connect(e->bev, (struct sockaddr *)&sin, sizeof sin), 0);
 	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "CONNECTED");
 	bc_expect_shape(t, e, "E(CONNECTED)");
+	bc_free(e);
+	close(lfd);
+}
+
+/* ---- D20: bufferevent_setfd while a hostname lookup is pending cancels it. The lookup goes
+ * to an evdns_base whose only nameserver is a local UDP socket that never answers. ---- */
+void ch_cancel(struct bc_ctx *t)
+{
+	evutil_socket_t u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof sin;
+	bc_expect_int(t, "harness: bind udp", bind(u, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(u, (struct sockaddr *)&sin, &sl);
+	char ns[64];
+	snprintf(ns, sizeof ns, "127.0.0.1:%d", ntohs(sin.sin_port));
+	struct evdns_base *dns = evdns_base_new(t->base, 0);
+	bc_expect(t, dns != NULL, "evdns_base_new");
+	bc_expect_int(t, "evdns_base_nameserver_ip_add", evdns_base_nameserver_ip_add(dns, ns), 0);
+	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
+	bc_expect_int(t, "connect_hostname", bufferevent_socket_connect_hostname(e->bev, dns, AF_INET, "host.invalid", 80), 0);
+	bc_passes(t, 3);
+	bc_expect_shape(t, e, "");
+	bufferevent_setfd(e->bev, -1);
+	bc_settle(t);
+	bc_expect_shape(t, e, "");
+	bc_expect_int(t, "get_dns_error after the cancel", bufferevent_socket_get_dns_error(e->bev), EVUTIL_EAI_CANCEL);
+	bc_free(e);
+	evdns_base_free(dns, 0);
+	close(u);
+}
+
+/* ---- D19 variant: connect_hostname when the socket cannot be created ---- */
+void ch_nosocket_hostname(struct bc_ctx *t)
+{
+	struct sockaddr_in sin;
+	evutil_socket_t lfd = bc_loopback_listener(t, &sin);
+	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
+	struct rlimit old, low;
+	getrlimit(RLIMIT_NOFILE, &old);
+	int next = dup(0);
+	close(next);
+	low = old;
+	low.rlim_cur = (rlim_t)next;
+	bc_expect_int(t, "harness: setrlimit", setrlimit(RLIMIT_NOFILE, &low), 0);
+	int r = bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET, "127.0.0.1", ntohs(sin.sin_port));
+	setrlimit(RLIMIT_NOFILE, &old);
+	bc_expect_int(t, "connect_hostname returns 0 (the failure comes as an event)", r, 0);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb");
+	bc_settle(t);
+	bc_expect_shape(t, e, "E(ERROR)");
+	bc_expect_int(t, "get_dns_error: the lookup succeeded", bufferevent_socket_get_dns_error(e->bev), 0);
 	bc_free(e);
 	close(lfd);
 }

@@ -59,7 +59,15 @@ void ev_token_bucket_cfg_free(struct ev_token_bucket_cfg *cfg) __attribute__((we
 int bufferevent_set_rate_limit(struct bufferevent *bev, struct ev_token_bucket_cfg *cfg);
 #endif
 
+#if __has_include(<event2/dns.h>)
+#include <event2/dns.h>
+#else
 struct evdns_base;
+struct evdns_base *evdns_base_new(struct event_base *event_base, int flags);
+int evdns_base_nameserver_ip_add(struct evdns_base *base, const char *ip_as_string);
+void evdns_base_free(struct evdns_base *base, int fail_requests);
+#define EVUTIL_EAI_CANCEL -90001
+#endif
 int bufferevent_socket_connect_hostname(struct bufferevent *, struct evdns_base *, int, const char *, int);
 int bufferevent_socket_get_dns_error(struct bufferevent *bev);
 
