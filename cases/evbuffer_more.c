@@ -53,7 +53,7 @@ void eb_oom(struct bc_ctx *t)
 	int reserve1 = evbuffer_reserve_space(empty, 10, v, 1);
 	struct evbuffer_iovec iv[2] = { { big, 3000 }, { big + 3000, 2000 } };
 	int add_iovec = evbuffer_add_iovec(empty, iv, 2);
-	int rd = evbuffer_read(b, sv[0], 4096);
+	int rd = evbuffer_read(empty, sv[0], 4096);
 	int add_file = evbuffer_add_file(b, fd, 0, 100);
 	struct evbuffer_file_segment *seg = evbuffer_file_segment_new(fd, 0, 100, 0);
 	struct bufferevent *bev = bufferevent_socket_new(t->base, -1, 0);
