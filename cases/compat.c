@@ -1,0 +1,170 @@
+/* Deprecated and seldom-used bufferevent API: bufferevent_new/base_set, settimeout,
+ * priorities, clearing a pending write timeout, rate limits. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extra_api.h"
+
+/* ---- G22: bufferevent_new + bufferevent_base_set. param 1 socket, 2 pair, 3 filter ---- */
+static void nop_data(struct bufferevent *b, void *a) { (void)b; (void)a; }
+static void nop_event(struct bufferevent *b, short w, void *a) { (void)b; (void)w; (void)a; }
+
+void compat_new(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	if (bc_param(t) != 1) {
+		struct bufferevent *p[2] = { NULL, NULL }, *u = NULL, *f;
+		if (bc_param(t) == 2) {
+			bc_expect_int(t, "pair_new", bufferevent_pair_new(t->base, 0, p), 0);
+			f = p[0];
+		} else {
+			u = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+			f = bufferevent_filter_new(u, NULL, NULL, BEV_OPT_CLOSE_ON_FREE, NULL, NULL);
+		}
+		bc_expect_int(t, "bufferevent_base_set on a non-socket bufferevent", bufferevent_base_set(t->base, f), -1);
+		bufferevent_free(f);
+		if (p[1])
+			bufferevent_free(p[1]);
+		if (!u)
+			close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	int arg = 7;
+	/* bufferevent_new uses the global current base, which event_init sets. */
+	struct event_base *global = event_init();
+	struct bufferevent *b = bufferevent_new(sv[0], nop_data, nop_data, nop_event, &arg);
+	bc_expect(t, b != NULL, "bufferevent_new");
+	bufferevent_data_cb r, w;
+	bufferevent_event_cb ev;
+	void *a;
+	bufferevent_getcb(b, &r, &w, &ev, &a);
+	bc_expect(t, r == nop_data && w == nop_data && ev == nop_event && a == &arg, "bufferevent_new installs the callbacks");
+	bc_expect_int(t, "bufferevent_base_set", bufferevent_base_set(t->base, b), 0);
+	bc_expect(t, bufferevent_get_base(b) == t->base, "get_base after base_set");
+	struct bc_end *e = bc_watch(t, b, "n");
+	bufferevent_enable(b, EV_READ);
+	bc_send(t, sv[1], "abc", 3);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "readcb from the base set");
+	bc_expect_int(t, "bytes read", evbuffer_get_length(bufferevent_get_input(b)), 3);
+	bufferevent_write(b, "xy", 2);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'W') >= 1), "writecb");
+	bc_free(e);
+	bc_expect(t, bc_fd_is_open(sv[0]), "bufferevent_new does not own the fd");
+	event_base_free(global);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* ---- G22 (QUIRK): bufferevent_base_set on a bufferevent with reading enabled ---- */
+void compat_base_set_enabled(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "s");
+	bufferevent_enable(e->bev, EV_READ);
+	struct event_base *other = event_base_new();
+	bc_expect_int(t, "base_set to another base while reading is enabled", bufferevent_base_set(other, e->bev), -1);
+	/* libevent has already switched bev's base pointer: switch it back (also fails). */
+	bc_expect_int(t, "base_set back to the old base", bufferevent_base_set(t->base, e->bev), -1);
+	bc_send(t, sv[1], "a", 1);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "reading continues on the old base");
+	bc_free(e);
+	event_base_free(other);
+	close(sv[1]);
+}
+
+/* ---- G23: priorities ---- */
+void compat_priority(struct bc_ctx *t)
+{
+	bc_expect_int(t, "event_base_priority_init(3)", event_base_priority_init(t->base, 3), 0);
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
+	struct bufferevent *b = l.e->bev;
+	if (t->param & (BC_PAIR | BC_FILTER)) {
+		bc_expect_int(t, "priority_set on a non-socket bufferevent", bufferevent_priority_set(b, 0), -1);
+		bc_link_close(t, &l);
+		return;
+	}
+	bc_expect_int(t, "default priority is the middle one", bufferevent_get_priority(b), 1);
+	bc_expect_int(t, "priority_set(0)", bufferevent_priority_set(b, 0), 0);
+	bc_expect_int(t, "get_priority", bufferevent_get_priority(b), 0);
+	bc_expect_int(t, "priority_set(3) with 3 priorities", bufferevent_priority_set(b, 3), -1);
+	bc_expect_int(t, "get_priority unchanged", bufferevent_get_priority(b), 0);
+	bufferevent_enable(b, EV_READ);
+	bc_link_send(t, &l, "hi", 2);
+	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.e, 'R') >= 1), "readcb at priority 0");
+	bc_link_close(t, &l);
+}
+
+/* ---- F14: bufferevent_settimeout. param 1 (0,0) clears, 2 (1,1) replaces a 20 ms timeout ---- */
+void compat_settimeout(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
+	struct timeval tv = { 0, 20000 };
+	bufferevent_set_timeouts(l.e->bev, &tv, &tv);
+	bufferevent_enable(l.e->bev, EV_READ);
+	if (l.fd >= 0)
+		bc_fault_fail(l.fd, BC_WRITE, EAGAIN, 1000000);
+	bufferevent_write(l.e->bev, "x", 1);
+	bc_pass(t);
+	if (bc_param(t) == 1)
+		bufferevent_settimeout(l.e->bev, 0, 0);
+	else
+		bufferevent_settimeout(l.e->bev, 1, 1);
+	bc_run_for(t, 70);
+	bc_expect_shape(t, l.e, "");
+	bc_fault_reset();
+	bc_link_close(t, &l);
+}
+
+/* ---- F15: clearing a write timeout while the write is pending ---- */
+void compat_clear_write_timeout(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
+	/* Fill the socket so it is really not writable (a faked EAGAIN would keep the
+	 * persistent write event firing, which pushes its timeout back). */
+	static char fill[4096];
+	while (write(l.fd, fill, sizeof fill) > 0) {}
+	struct timeval tv = { 0, 20000 };
+	bufferevent_set_timeouts(l.e->bev, NULL, &tv);
+	bufferevent_write(l.e->bev, "x", 1);
+	bc_pass(t);
+	bufferevent_set_timeouts(l.e->bev, NULL, NULL);
+	bc_run_for(t, 70);
+	bc_expect_shape(t, l.e, "");
+	struct bc_bytes sink = {0};
+	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &sink), bc_count(l.e, 'W') >= 1)),
+		"the write completes once the peer reads");
+	bc_bytes_free(&sink);
+	bc_link_close(t, &l);
+}
+
+/* ---- G24: a generous rate limit changes nothing visible; freeing with it set is clean ---- */
+void compat_ratelimit(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
+	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(1 << 20, 1 << 20, 1 << 20, 1 << 20, NULL);
+	bc_expect(t, cfg != NULL, "ev_token_bucket_cfg_new");
+	bc_expect_int(t, "set_rate_limit", bufferevent_set_rate_limit(l.e->bev, cfg), 0);
+	bufferevent_enable(l.e->bev, EV_READ);
+	l.e->drain_on_read = true;
+	struct bc_bytes in = {0};
+	l.e->received = &in;
+	unsigned char buf[3000];
+	bc_pattern(buf, sizeof buf, 0);
+	bc_link_send(t, &l, buf, sizeof buf);
+	bufferevent_write(l.e->bev, buf, sizeof buf);
+	bc_expect(t, bc_wait_until(t, 1000, in.len >= sizeof buf && bc_count(l.e, 'W') >= 1), "data in and out");
+	bc_expect_pattern(t, "bytes read", &in, sizeof buf);
+	if (bc_param(t) == 1)
+		bc_expect_int(t, "set_rate_limit(NULL)", bufferevent_set_rate_limit(l.e->bev, NULL), 0);
+	bc_link_close(t, &l);
+	ev_token_bucket_cfg_free(cfg);
+	bc_bytes_free(&in);
+}
