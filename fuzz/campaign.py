@@ -49,7 +49,8 @@ def signature(report):
     if head is None:
         head = next((re.sub(r"0x[0-9a-f]+|==\d+==", "", l).strip() for l in lines
                      if "ERROR: AddressSanitizer" in l or "ERROR: LeakSanitizer" in l
-                     or "runtime error:" in l or "ERROR: libFuzzer" in l), "unknown crash")
+                     or "runtime error:" in l or "ERROR: libFuzzer" in l or "Assertion" in l
+                     or l.startswith("[err]")), "unknown crash")
         head = re.sub(r"\s+on address.*|\s+\(pc.*", "", head)
     frames = []
     for l in lines:
@@ -64,7 +65,7 @@ def signature(report):
 
 
 def replay(replay_bin, path, timeout=60):
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:handle_abort=1",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
     try:
         p = subprocess.run([replay_bin, path], capture_output=True, text=True, errors="replace",

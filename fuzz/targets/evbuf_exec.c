@@ -498,8 +498,10 @@ void FN(finish)(struct exec *e)
 {
 	e->op = NULL;
 	e->step = -1;
-	for (int b = 0; b < NBUF; b++)
+	for (int b = 0; b < NBUF; b++) {
 		evbuffer_free(e->buf[b]);
+		e->buf[b] = NULL; /* so LeakSanitizer sees a buffer that was never really freed */
+	}
 	for (int i = 0; i < e->nrefs; i++) {
 		struct refrec *r = &e->refs[i];
 		if (r->added && r->with_cleanup && r->calls != 1)
