@@ -75,7 +75,7 @@ def replay(replay_bin, path, timeout=60):
         return -1, "timeout after %ds" % timeout
 
 
-def collect(crash_files, replay_bin, cdir, known):
+def collect(crash_files, replay_bin, cdir, known, t=0.0):
     """Replay new crash files, dedup by signature, file them under findings/."""
     fdir = os.path.join(cdir, "findings")
     os.makedirs(fdir, exist_ok=True)
@@ -101,8 +101,8 @@ def collect(crash_files, replay_bin, cdir, known):
             fh.write("#!/bin/sh\n# %s\ncd \"$(dirname \"$0\")/%s\" && exec %s\n" % (
                 sig, os.path.relpath(TOP, d), repro))
         os.chmod(os.path.join(d, "reproduce.sh"), 0o755)
-        known["ids"][fid] = {"id": fid, "reproduce": repro, "signature": sig}
-        say("NEW FINDING %s: %s" % (fid, sig))
+        known["ids"][fid] = {"id": fid, "reproduce": repro, "signature": sig, "t": round(t)}
+        say("NEW FINDING %s after %ds: %s" % (fid, t, sig))
         say("  reproduce: %s" % repro)
 
 
@@ -161,7 +161,7 @@ def run(a):
         execs, edges = progress(a, cdir, execs, edges)
         if not series or series[-1][1] != edges or t - series[-1][0] >= 5:
             series.append([round(t, 1), edges])
-        collect(crash_files(a, cdir), a.replay, cdir, known)
+        collect(crash_files(a, cdir), a.replay, cdir, known, t)
         if t - last_print >= a.every or done:
             last_print = t
             say("[%4ds] execs %d  exec/s %d  edges %d  findings %d" % (
@@ -188,7 +188,7 @@ def run(a):
         json.dump(stats, fh, indent=1)
     with open(os.path.join(cdir, "findings.txt"), "w") as fh:
         for v in known["ids"].values():
-            fh.write("%s  %s\n    %s\n" % (v["id"], v["signature"], v["reproduce"]))
+            fh.write("%s  found after %ds  %s\n    %s\n" % (v["id"], v["t"], v["signature"], v["reproduce"]))
     say("done: %d execs, %.0f exec/s, %d edges, %d finding(s); stats: %s" % (
         execs, stats["exec_per_sec"], edges, len(known["ids"]),
         os.path.relpath(os.path.join(cdir, "stats.json"), TOP)))
