@@ -147,6 +147,8 @@ def run(a):
         procs.append(subprocess.Popen(libfuzzer_cmd(a, cdir, corpus), stdout=log, stderr=subprocess.STDOUT,
                                       env=env, cwd=cdir))
     else:
+        env["ASAN_OPTIONS"] = "abort_on_error=1:symbolize=0:detect_leaks=1"
+        env["UBSAN_OPTIONS"] = "halt_on_error=1:abort_on_error=1:symbolize=0"
         env.update(AFL_SKIP_CPUFREQ="1", AFL_NO_UI="1", AFL_NO_AFFINITY="1", AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES="1",
                    AFL_QUIET="1")
         for c in afl_cmds(a, cdir, corpus):
