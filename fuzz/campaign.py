@@ -248,7 +248,7 @@ def line_coverage(gcov_bin, corpus, src):
     for g in glob.glob(os.path.join(src, "*.gcda")):
         os.remove(g)
     subprocess.run([gcov_bin, corpus], capture_output=True)
-    out = subprocess.run(["gcovr", "-r", src, "--filter", r".*/(buffer|bufferevent[a-z_]*)\.c$",
+    out = subprocess.run(["gcovr", "-r", src, "--filter", r"(.*/)?(buffer|bufferevent[a-z_]*)\.c$",
                           "--json-summary", "-", os.path.join(src)], capture_output=True, text=True, cwd=src)
     res = {}
     try:

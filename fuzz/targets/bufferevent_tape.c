@@ -50,6 +50,7 @@ struct bev {
 	int freed, deferred, consume;
 	int read_done, write_done; /* EOF/error/timeout seen, direction not re-enabled since */
 	size_t rlow, rhigh, wlow;
+	size_t rlow_floor, wlow_ceil; /* read/write low mark a callback may still see */
 	size_t hi_limit;
 };
 
@@ -116,9 +117,11 @@ static void readcb(struct bufferevent *b, void *arg)
 {
 	struct bev *v = cb_bev(arg, "read");
 	size_t len = evbuffer_get_length(bufferevent_get_input(b));
-	if (!v->deferred && len < v->rlow)
+	/* libevent may defer a read callback itself (bufferevent_inbuf_wm_check), and it then
+	 * runs after later watermark changes: compare with the mark before the last change. */
+	if (!v->deferred && len < v->rlow_floor)
 		fail("read callback below the low watermark", "bufferevent %d: input %zu, low %zu",
-			(int)(v - T.v), len, v->rlow);
+			(int)(v - T.v), len, v->rlow_floor);
 	if (v->consume)
 		consume((int)(v - T.v));
 }
@@ -127,9 +130,9 @@ static void writecb(struct bufferevent *b, void *arg)
 {
 	struct bev *v = cb_bev(arg, "write");
 	size_t len = evbuffer_get_length(bufferevent_get_output(b));
-	if (!v->deferred && len > v->wlow)
+	if (!v->deferred && len > v->wlow_ceil)
 		fail("write callback above the low watermark", "bufferevent %d: output %zu, low %zu",
-			(int)(v - T.v), len, v->wlow);
+			(int)(v - T.v), len, v->wlow_ceil);
 }
 
 static void eventcb(struct bufferevent *b, short what, void *arg)
@@ -268,11 +271,14 @@ static void teardown(void)
 			T.v[i].freed = 1;
 			bufferevent_free(T.v[i].b);
 		}
-	/* Let deferred frees finish: no callback may run. */
-	loop_pass();
+	/* Let deferred callbacks and frees finish (a callback still pending when the base is
+	 * freed keeps its bufferevent alive: a leak of the harness's making). */
+	for (int k = 0; k < 4; k++)
+		loop_pass();
 	event_base_free(T.base);
 	close(T.sv[1]);
 	bc_fault_reset();
+	memset(&T, 0, sizeof T); /* so LeakSanitizer does not count freed objects as reachable */
 }
 
 static void quiet(int severity, const char *msg)
@@ -353,12 +359,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t low = iosize(a) / 2, high = b & 1 ? low + iosize(b) / 2 + 1 : 0;
 			if (a & 1) {
 				bufferevent_setwatermark(v->b, EV_READ, low, high);
+				v->rlow_floor = v->rlow < low ? v->rlow : low; /* the previous mark or the new one */
 				v->rlow = low;
 				v->rhigh = high;
 				size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
 				v->hi_limit = high > len ? high : len;
 			} else {
 				bufferevent_setwatermark(v->b, EV_WRITE, low, 0);
+				v->wlow_ceil = v->wlow > low ? v->wlow : low;
 				v->wlow = low;
 			}
 			break;
@@ -378,6 +386,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct timeval tv = { 0, 2000 };
 			event_base_loopexit(T.base, &tv);
 			event_base_loop(T.base, 0);
+			for (int k = 0; k < NB; k++) { /* deferred callbacks have run: current marks apply */
+				T.v[k].rlow_floor = T.v[k].rlow;
+				T.v[k].wlow_ceil = T.v[k].wlow;
+			}
 			break;
 		}
 		case 10: { /* scripted write results on the socket bufferevent's fd */
