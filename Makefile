@@ -9,7 +9,9 @@
 #   make report-diff OLD=a/report.json NEW=b/report.json   regressions, fixes, changed traces
 #   make test                     bevconf's own tests: fault-layer self-tests, the suite on
 #                                 every built-in implementation and backend, bad-input checks,
-#                                 the report tests (fixtures, report-diff, headless Chromium)
+#                                 the report tests (fixtures, report-diff, headless Chromium),
+#                                 fuzz corpora replayed, the OSS-Fuzz build script
+#   make fuzz TARGET=... ENGINE=libfuzzer|afl IMPL=... SECONDS=... JOBS=...   see fuzz/README.md
 # All build outputs go to build/.
 
 CC ?= cc
@@ -35,6 +37,9 @@ TIMEOUT ?= 5
 JOBS ?= 8
 
 IMPLS := $(notdir $(patsubst %/,%,$(dir $(wildcard impls/*/impl.mk))))
+# An implementation whose impl.mk says `IMPL_IN_TEST := no` (e.g. one that needs a long
+# instrumented build first) is left out of `make test`'s loop; `make check IMPL=` still works.
+IMPLS_IN_TEST := $(foreach i,$(IMPLS),$(if $(shell grep -qs '^IMPL_IN_TEST *:= *no' impls/$(i)/impl.mk && echo no),,$(i)))
 IMPL_MK := impls/$(IMPL)/impl.mk
 ifneq ($(wildcard $(IMPL_MK)),)
   include $(IMPL_MK)
@@ -156,15 +161,17 @@ run_logged = $(2) >$(1) 2>&1; status=$$?; cat $(1); [ $$status -eq 0 ]
 test:
 	find $(BUILD) -name results.jsonl -delete 2>/dev/null || true
 	$(MAKE) --no-print-directory selftest
-	@for i in $(IMPLS); do \
+	@for i in $(IMPLS_IN_TEST); do \
 		for b in $$($(MAKE) -s print-backends IMPL=$$i); do \
 			$(MAKE) --no-print-directory check IMPL=$$i BACKEND=$$b || exit 1; done; done
-	@for i in $(IMPLS); do $(MAKE) --no-print-directory e2e IMPL=$$i || exit 1; done
+	@for i in $(IMPLS_IN_TEST); do $(MAKE) --no-print-directory e2e IMPL=$$i || exit 1; done
 	$(MAKE) --no-print-directory test-prefixes
 	$(MAKE) --no-print-directory test-install-ref
-	@for i in $(IMPLS); do $(MAKE) --no-print-directory check SANITIZE=1 IMPL=$$i || exit 1; done
+	@for i in $(IMPLS_IN_TEST); do $(MAKE) --no-print-directory check SANITIZE=1 IMPL=$$i || exit 1; done
 	$(MAKE) --no-print-directory test-bad-input
 	$(MAKE) --no-print-directory test-reports
+	$(MAKE) --no-print-directory fuzz-test-oss
+	$(MAKE) --no-print-directory fuzz-replay
 	@find $(BUILD) -name results.jsonl -exec cat {} + | awk ' \
 		/"status":"PASS"/ { p++ } /"status":"SKIP"/ { s++ } \
 		/"counts":true/ && !/"status":"(PASS|SKIP)"/ { f++ } \
@@ -269,7 +276,7 @@ test-reports:
 
 # ---- setup ----
 DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind \
-	dpkg-dev gcovr python3 chromium
+	dpkg-dev gcovr python3 chromium afl++
 deps:
 	@harness/deps.sh $(DEB_PACKAGES)
 
@@ -278,5 +285,8 @@ clean:
 
 # Rules an implementation adds for the whole project (e.g. installing it).
 -include $(wildcard impls/*/rules.mk)
+
+# Fuzzing: targets, instrumented libevent builds, campaigns.
+include fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -4,7 +4,7 @@
 # LIBEVENT_PREFIX). TREE is `debian` (the patched tree the system library is built from)
 # or `upstream` (the orig tarball). CC and CFLAGS come from the environment. Sources are
 # fetched at build time into build/src and never committed. Progress goes to stderr, the
-# full logs to DEST.log.
+# full logs to DEST.log. PATCH (optional) is applied to the tree before configure.
 set -eu
 tree=$1 dest=$2
 shift 2
@@ -41,6 +41,12 @@ debian)
 	say "error: unknown tree '$tree' (debian or upstream)"
 	exit 2 ;;
 esac
+
+# PATCH: a patch applied to the tree first (fuzz/planted/: bugs planted on purpose).
+if [ -n "${PATCH:-}" ]; then
+	say "applying $PATCH"
+	patch -p1 -d "$dir" <"$PATCH" >>"$log" 2>&1 || { say "error: $PATCH does not apply; see $log"; exit 1; }
+fi
 
 say "configuring ($*)"
 (cd "$dir" && ./configure --prefix="$dest" --disable-openssl --disable-samples "$@") >>"$log" 2>&1 ||
