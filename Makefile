@@ -7,6 +7,7 @@
 #                                 the suite on every implementation x backend, then
 #                                 build/report/{index.html,report.md,report.json,junit.xml}
 #   make report-diff OLD=a/report.json NEW=b/report.json   regressions, fixes, changed traces
+#   make bench                    suite wall time; echo throughput and connection churn, ref / libevent
 #   make test                     bevconf's own tests: fault-layer self-tests, the suite on
 #                                 every built-in implementation and backend, bad-input checks,
 #                                 the report tests (fixtures, report-diff, headless Chromium),
@@ -75,7 +76,7 @@ RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/har
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
 .PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind \
-	print-backends print-results coverage coverage-regress flaky flaky-one bench bench-one \
+	print-backends print-results coverage coverage-regress flaky flaky-one bench bench-one bench-progs bench-io-one \
 	report report-diff test-reports e2e test-install-ref
 .DELETE_ON_ERROR:
 
@@ -243,16 +244,36 @@ flaky-one: build
 	@env $(IMPL_ENV_$(BACKEND)) harness/flaky.sh $(RUNNER) $(N) --impl $(IMPL_BUILD_NAME) --jobs $(JOBS) \
 		--backend $(BACKEND) $(subst $(comma), ,$(CASES))
 
-# make bench: the suite's wall time per implementation and backend (best and median).
+# make bench: the suite's wall time per implementation and backend (best and median), then
+# loopback echo throughput and connection churn (harness/bench/) on ref and on libevent
+# under each backend both have, best of BENCH_REPEAT runs of BENCH_SECONDS each, and the
+# ratio ref / libevent.
 REPEAT ?= 5
+BENCH_REPEAT ?= 3
+BENCH_SECONDS ?= 1
+BENCH_BACKENDS := epoll poll
+BENCH_PROGS = $(OUT)/bench-echo $(OUT)/bench-churn
 bench:
 	@printf '%-28s %-8s %10s %10s\n' implementation backend best median
 	@for i in $(IMPLS); do $(MAKE) -s build IMPL=$$i >/dev/null || exit 1; \
 		for b in $$($(MAKE) -s print-backends IMPL=$$i); do \
 			$(MAKE) -s bench-one IMPL=$$i BACKEND=$$b || exit 1; done; done
+	@echo
+	@for i in ref libevent; do $(MAKE) -s bench-progs IMPL=$$i >/dev/null || exit 1; done
+	@for b in $(BENCH_BACKENDS); do for i in ref libevent; do \
+		$(MAKE) -s bench-io-one IMPL=$$i BACKEND=$$b || exit 1; done; done | harness/bench/ratio.sh
 
 bench-one: build
 	@JOBS=$(JOBS) harness/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
+
+$(OUT)/bench-%: $(OUT)/obj/harness/bench/%.o
+	$(LINK) $< $(IMPL_LIBS) -o $@
+
+bench-progs: impl-ok $(BENCH_PROGS)
+
+bench-io-one: bench-progs
+	@harness/bench/io.sh $(BENCH_REPEAT) $(BENCH_SECONDS) $(IMPL_BUILD_NAME) $(BACKEND) \
+		$(OUT)/bench-echo $(OUT)/bench-churn $(IMPL_ENV_$(BACKEND))
 
 # ---- reports (reports/README.md) ----
 # make report: the suite on each implementation x backend (IMPLS=, BACKENDS=; default every

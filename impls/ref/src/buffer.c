@@ -377,10 +377,10 @@ int evbuffer_add(struct evbuffer *buf, const void *data, size_t n)
 
 int evbuffer_prepend(struct evbuffer *buf, const void *data, size_t n)
 {
+	if (n == 0) /* moves nothing: fine even when frozen */
+		return 0;
 	if (buf->freeze_start || n > SIZE_MAX - buf->total)
 		return -1;
-	if (n == 0)
-		return 0;
 	struct chain *c = buf->first;
 	if (c && c->block->owned && c->block->refcnt == 1 && (c->len == 0 || c->start >= n)) {
 		if (c->len == 0)
@@ -481,38 +481,6 @@ int evbuffer_add_reference(struct evbuffer *buf, const void *data, size_t n,
 	buf->n_added += n;
 	changed(buf);
 	return 0;
-}
-
-int evbuffer_add_file(struct evbuffer *buf, int fd, ev_off_t offset, ev_off_t length)
-{
-	/* ref reads the file into memory; the fd belongs to the buffer and is closed. */
-	unsigned char tmp[16384];
-	ev_off_t done = 0;
-	struct evbuffer *staging = evbuffer_new();
-	if (!staging || buf->freeze_end) {
-		evbuffer_free(staging);
-		return -1;
-	}
-	while (length < 0 || done < length) {
-		size_t want = sizeof tmp;
-		if (length >= 0 && (ev_off_t)want > length - done)
-			want = (size_t)(length - done);
-		ssize_t r = pread(fd, tmp, want, offset + done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || (r == 0 && length >= 0)) {
-			evbuffer_free(staging);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		append_bytes(staging, tmp, (size_t)r);
-		done += r;
-	}
-	close(fd);
-	int rc = evbuffer_add_buffer(buf, staging);
-	evbuffer_free(staging);
-	return rc;
 }
 
 /* ---- reserve / commit ---- */

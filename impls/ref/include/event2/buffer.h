@@ -69,6 +69,20 @@ int evbuffer_add_reference(struct evbuffer *outbuf, const void *data, size_t dat
 			   evbuffer_ref_cleanup_cb cleanupfn, void *cleanupfn_arg);
 int evbuffer_add_file(struct evbuffer *outbuf, int fd, ev_off_t offset, ev_off_t length);
 
+/* A range of a file that can be added, in parts, to any number of buffers. */
+struct evbuffer_file_segment;
+#define EVBUF_FS_CLOSE_ON_FREE    0x01 /* close the fd once the segment is released */
+#define EVBUF_FS_DISABLE_MMAP     0x02
+#define EVBUF_FS_DISABLE_SENDFILE 0x04
+#define EVBUF_FS_DISABLE_LOCKING  0x08
+typedef void (*evbuffer_file_segment_cleanup_cb)(struct evbuffer_file_segment const *seg, int flags, void *arg);
+struct evbuffer_file_segment *evbuffer_file_segment_new(int fd, ev_off_t offset, ev_off_t length, unsigned flags);
+void evbuffer_file_segment_free(struct evbuffer_file_segment *seg);
+void evbuffer_file_segment_add_cleanup_cb(struct evbuffer_file_segment *seg,
+					  evbuffer_file_segment_cleanup_cb cb, void *arg);
+int evbuffer_add_file_segment(struct evbuffer *buf, struct evbuffer_file_segment *seg,
+			      ev_off_t offset, ev_off_t length);
+
 int evbuffer_add_printf(struct evbuffer *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int evbuffer_add_vprintf(struct evbuffer *buf, const char *fmt, va_list ap)
