@@ -15,7 +15,7 @@ if "$@" -o "$out" >"$log" 2>&1; then
 	exit 0
 fi
 sed -n "s/.*undefined reference to \`\([A-Za-z_][A-Za-z0-9_]*\)'.*/\1/p" "$log" | sort -u >"$stubdir/undefined.txt"
-grep -E '^(event|evbuffer|bufferevent|evconnlistener|evutil|evtimer|evsignal|evdns|evhttp)_' \
+grep -E '^(ev|bufferevent_)' \
 	"$stubdir/undefined.txt" >"$stubdir/missing.txt"
 if [ ! -s "$stubdir/missing.txt" ] || ! cmp -s "$stubdir/undefined.txt" "$stubdir/missing.txt"; then
 	echo "bevconf: error: linking $out failed:" >&2
