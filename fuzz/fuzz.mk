@@ -63,7 +63,7 @@ define fuzz_bin_rules
 $(FUZZ_DIR)/bin/$(1)/%-libfuzzer: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),asan)
 	@mkdir -p $$(@D)
 	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" ENGINE=-fsanitize=fuzzer \
-		$(call fuzz_impl_env,$(1),asan) $(if $(filter evbuffer_diff,$$*),$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
+		$(call fuzz_impl_env,$(1),asan) $(if $(FUZZ_HAVE_REF),$$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
 $(FUZZ_DIR)/bin/$(1)/%-replay: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),asan)
 	@mkdir -p $$(@D)
 	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" ENGINE=replay \
