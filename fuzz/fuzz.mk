@@ -67,11 +67,11 @@ $(FUZZ_DIR)/bin/$(1)/%-libfuzzer: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),as
 $(FUZZ_DIR)/bin/$(1)/%-replay: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),asan)
 	@mkdir -p $$(@D)
 	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" ENGINE=replay \
-		$(call fuzz_impl_env,$(1),asan) fuzz/build-target.sh $$* $$@
+		$(call fuzz_impl_env,$(1),asan) $(if $(FUZZ_HAVE_REF),$$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
 $(FUZZ_DIR)/bin/$(1)/%-afl: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),afl)
 	@mkdir -p $$(@D)
 	CC=afl-clang-fast CFLAGS="-g -O1" AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 ENGINE=-fsanitize=fuzzer \
-		$(call fuzz_impl_env,$(1),afl) fuzz/build-target.sh $$* $$@
+		$(call fuzz_impl_env,$(1),afl) $(if $(FUZZ_HAVE_REF),$$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
 $(FUZZ_DIR)/bin/$(1)/%-gcov: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),gcov)
 	@mkdir -p $$(@D)
 	CC=gcc CFLAGS="-O0 -g --coverage" ENGINE=replay $(call fuzz_impl_env,$(1),gcov) fuzz/build-target.sh $$* $$@
