@@ -33,9 +33,9 @@ IMPL ?= libevent
 BACKEND ?=
 CASES ?=
 TIMEOUT ?= 5
-# Cases run JOBS at a time (each still in its own process with its own timeout): most of
+# Cases run CASE_JOBS at a time (each still in its own process with its own timeout): most of
 # them wait on the loop, so this shortens the suite without loading the CPU.
-JOBS ?= 8
+CASE_JOBS ?= 8
 
 IMPLS := $(notdir $(patsubst %/,%,$(dir $(wildcard impls/*/impl.mk))))
 # An implementation whose impl.mk says `IMPL_IN_TEST := no` (e.g. one that needs a long
@@ -117,7 +117,7 @@ $(RUNNER_SELFTEST): $(RUNNER_SELFTEST_OBJ)
 
 check: build
 	@mkdir -p $(dir $(RESULTS))
-	$(IMPL_ENV_$(BACKEND)) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout $(TIMEOUT) --jobs $(JOBS) \
+	$(IMPL_ENV_$(BACKEND)) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout $(TIMEOUT) --jobs $(CASE_JOBS) \
 		$(if $(BACKEND),--backend $(BACKEND)) --results $(RESULTS) $(subst $(comma), ,$(CASES))
 	@echo "results: $(RESULTS)"
 
@@ -247,7 +247,7 @@ flaky: build
 
 flaky-one: build
 	@echo "flaky: $(IMPL_BUILD_NAME) $(BACKEND), $(N) runs"
-	@env $(IMPL_ENV_$(BACKEND)) harness/flaky.sh $(RUNNER) $(N) --impl $(IMPL_BUILD_NAME) --jobs $(JOBS) \
+	@env $(IMPL_ENV_$(BACKEND)) harness/flaky.sh $(RUNNER) $(N) --impl $(IMPL_BUILD_NAME) --jobs $(CASE_JOBS) \
 		--backend $(BACKEND) $(subst $(comma), ,$(CASES))
 
 # make bench: the suite's wall time per implementation and backend (best and median), then
@@ -270,7 +270,7 @@ bench:
 		$(MAKE) -s bench-io-one IMPL=$$i BACKEND=$$b || exit 1; done; done | harness/bench/ratio.sh
 
 bench-one: build
-	@JOBS=$(JOBS) harness/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
+	@JOBS=$(CASE_JOBS) harness/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
 
 $(OUT)/bench-%: $(OUT)/obj/harness/bench/%.o
 	$(LINK) $< $(IMPL_LIBS) -o $@
