@@ -160,7 +160,7 @@ static int heap_push(struct event_base *base, struct event *ev)
 {
 	if (base->heap_len == base->heap_cap) {
 		int cap = base->heap_cap ? 2 * base->heap_cap : 16;
-		struct event **h = realloc(base->heap, cap * sizeof *h);
+		struct event **h = mm_realloc(base->heap, cap * sizeof *h);
 		if (!h)
 			return -1;
 		base->heap = h;
@@ -222,7 +222,7 @@ static int fd_slot_reserve(struct event_base *base, int fd)
 	int n = base->nfds ? base->nfds : 64;
 	while (n <= fd)
 		n *= 2;
-	struct fd_slot *s = realloc(base->fds, n * sizeof *s);
+	struct fd_slot *s = mm_realloc(base->fds, n * sizeof *s);
 	if (!s)
 		return -1;
 	memset(s + base->nfds, 0, (n - base->nfds) * sizeof *s);
@@ -370,7 +370,7 @@ struct event *event_new(struct event_base *base, evutil_socket_t fd, short event
 {
 	if (!base || ((events & EV_SIGNAL) && (events & (EV_READ | EV_WRITE))))
 		return NULL;
-	struct event *ev = malloc(sizeof *ev);
+	struct event *ev = mm_malloc(sizeof *ev);
 	if (!ev)
 		return NULL;
 	/* event_self_cbarg() as the argument means "the event itself". */
@@ -445,7 +445,7 @@ void event_free(struct event *ev)
 	if (!ev)
 		return;
 	event_del(ev);
-	free(ev);
+	mm_free(ev);
 }
 
 void event_active(struct event *ev, int res, short ncalls)
@@ -529,7 +529,7 @@ static void run_once(evutil_socket_t fd, short what, void *arg)
 	if (o->listed)
 		list_remove(&o->ev.base->once_list, &o->ev);
 	o->fn(fd, what, o->arg);
-	free(o);
+	mm_free(o);
 }
 
 int event_base_once(struct event_base *base, evutil_socket_t fd, short events,
@@ -537,7 +537,7 @@ int event_base_once(struct event_base *base, evutil_socket_t fd, short events,
 {
 	if (events & (EV_SIGNAL | EV_PERSIST))
 		return -1;
-	struct once *o = calloc(1, sizeof *o);
+	struct once *o = mm_calloc(1, sizeof *o);
 	if (!o)
 		return -1;
 	o->fn = fn;
@@ -547,7 +547,7 @@ int event_base_once(struct event_base *base, evutil_socket_t fd, short events,
 	if (!(events & (EV_READ | EV_WRITE)) && !tv)
 		tv = &zero; /* a pure timeout with no time: as soon as possible */
 	if (event_add_internal(&o->ev, tv) != 0) {
-		free(o);
+		mm_free(o);
 		return -1;
 	}
 	if (o->ev.fd < 0) {
@@ -572,7 +572,7 @@ static bool backend_allowed(const struct ev_backend *b, const struct event_confi
 
 struct event_base *event_base_new_with_config(const struct event_config *cfg)
 {
-	struct event_base *base = calloc(1, sizeof *base);
+	struct event_base *base = mm_calloc(1, sizeof *base);
 	if (!base)
 		return NULL;
 	base->sig_pipe[0] = base->sig_pipe[1] = -1;
@@ -585,7 +585,7 @@ struct event_base *event_base_new_with_config(const struct event_config *cfg)
 	}
 	if (!base->backend) {
 		ev_warn("no event mechanism available");
-		free(base);
+		mm_free(base);
 		return NULL;
 	}
 	return base;
@@ -604,7 +604,7 @@ void event_base_free(struct event_base *base)
 		struct once *o = (struct once *)base->once_list;
 		list_remove(&base->once_list, &o->ev);
 		event_del(&o->ev);
-		free(o);
+		mm_free(o);
 	}
 	if (base->sig_pipe[0] >= 0) {
 		event_del(&base->sig_pipe_ev);
@@ -624,9 +624,11 @@ void event_base_free(struct event_base *base)
 	while (base->active_head)
 		ev_callback_cancel(base, base->active_head);
 	base->backend->destroy(base->backend_state);
-	free(base->fds);
-	free(base->heap);
-	free(base);
+	if (ev_current_base_ == base)
+		ev_current_base_ = NULL;
+	mm_free(base->fds);
+	mm_free(base->heap);
+	mm_free(base);
 }
 
 const char *event_base_get_method(const struct event_base *base)
@@ -659,8 +661,8 @@ int event_base_gettimeofday_cached(struct event_base *base, struct timeval *tv)
 
 /* ---- configuration ---- */
 
-struct event_config *event_config_new(void) { return calloc(1, sizeof(struct event_config)); }
-void event_config_free(struct event_config *cfg) { free(cfg); }
+struct event_config *event_config_new(void) { return mm_calloc(1, sizeof(struct event_config)); }
+void event_config_free(struct event_config *cfg) { mm_free(cfg); }
 
 int event_config_avoid_method(struct event_config *cfg, const char *method)
 {
