@@ -435,13 +435,6 @@ ev_ssize_t bufferevent_get_max_single_write(struct bufferevent *bev) { return (e
 ev_ssize_t bufferevent_get_max_to_read(struct bufferevent *bev) { return (ev_ssize_t)bev->max_single_read; }
 ev_ssize_t bufferevent_get_max_to_write(struct bufferevent *bev) { return (ev_ssize_t)bev->max_single_write; }
 
-int bufferevent_base_set(struct event_base *base, struct bufferevent *bev)
-{
-	return base == bev->base ? 0 : -1; /* moving between bases is not supported */
-}
-
-int bufferevent_priority_set(struct bufferevent *bev, int pri) { (void)bev; return pri == 0 ? 0 : -1; }
-int bufferevent_get_priority(const struct bufferevent *bev) { (void)bev; return 0; }
 void bufferevent_lock(struct bufferevent *bev) { ev_lock_acquire(bev->lock); }
 void bufferevent_unlock(struct bufferevent *bev) { ev_lock_release(bev->lock); }
 

@@ -71,6 +71,16 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	evbuffer_freeze(bev->input, 0);
 	if (n < 0 && retriable(err))
 		goto done; /* try again at the next readiness */
+	if (n < 0 && upcast(bev)->connecting) {
+		/* The read met the connect's own failure (and consumed it: SO_ERROR now reads
+		 * 0). Report it as the connect's outcome, ERROR alone, as on_writable would. */
+		upcast(bev)->connecting = false;
+		event_del(&bev->ev_read);
+		event_del(&bev->ev_write);
+		errno = err;
+		bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+		goto done;
+	}
 	if (n < 0)
 		failure |= BEV_EVENT_ERROR;
 	else if (n == 0)
@@ -361,4 +371,35 @@ int bufferevent_socket_connect_hostname(struct bufferevent *bev, struct evdns_ba
 int bufferevent_socket_get_dns_error(struct bufferevent *bev)
 {
 	return bev->ops == &socket_ops ? upcast(bev)->dns_error : 0;
+}
+
+/* Priorities and bases are those of the socket's two events, so only sockets have them. */
+int bufferevent_priority_set(struct bufferevent *bev, int pri)
+{
+	if (bev->ops != &socket_ops || event_priority_set(&bev->ev_read, pri) != 0 ||
+	    event_priority_set(&bev->ev_write, pri) != 0)
+		return -1;
+	bev->deferred.pri = pri; /* the deferred callbacks follow */
+	return 0;
+}
+
+int bufferevent_get_priority(const struct bufferevent *bev)
+{
+	return event_get_priority(&bev->ev_read);
+}
+
+/* Move a socket bufferevent to another base. Only while none of its events is pending
+ * or queued: those belong to the old base's tables. */
+int bufferevent_base_set(struct event_base *base, struct bufferevent *bev)
+{
+	if (bev->ops != &socket_ops)
+		return -1;
+	if (event_pending(&bev->ev_read, EV_READ | EV_WRITE | EV_TIMEOUT, NULL) ||
+	    event_pending(&bev->ev_write, EV_READ | EV_WRITE | EV_TIMEOUT, NULL) || bev->deferred.queued)
+		return -1;
+	evutil_socket_t fd = upcast(bev)->fd;
+	bev->base = base;
+	ev_assign(&bev->ev_read, base, fd, EV_READ | EV_PERSIST, on_readable, bev);
+	ev_assign(&bev->ev_write, base, fd, EV_WRITE | EV_PERSIST, on_writable, bev);
+	return 0;
 }

@@ -20,6 +20,8 @@ struct ev_callback {
 	struct ev_callback *next, *prev; /* links in the active queue */
 	void (*run)(struct ev_callback *cb);
 	bool queued;
+	int pri;   /* its priority; -1: the base's middle one, whatever their number then */
+	int queue; /* the active queue it sits in, while queued */
 };
 
 /* Event states (struct event.state bits). */
