@@ -180,8 +180,10 @@ static void run_callbacks(struct evbuffer *buf, bool deferred_run)
 	bool only_nodefer = buf->defer_base && !deferred_run;
 	if (!only_nodefer)
 		buf->n_added = buf->n_deleted = 0;
-	/* Callbacks run with the buffer locked, as if still inside the change they report. */
-	ev_lock_acquire(buf->lock);
+	/* Callbacks run with the buffer locked, as if still inside the change they report.
+	 * A callback may free the buffer (its bufferevent goes): hold our own reference. */
+	struct ev_lock *lock = ev_lock_ref(buf->lock);
+	ev_lock_acquire(lock);
 	struct evbuffer_cb_entry *e, *next;
 	for (e = buf->callbacks; e; e = next) {
 		next = e->next;
@@ -195,7 +197,8 @@ static void run_callbacks(struct evbuffer *buf, bool deferred_run)
 		else
 			e->fn(buf, &info, e->arg);
 	}
-	ev_lock_release(buf->lock);
+	ev_lock_release(lock);
+	ev_lock_unref(lock);
 }
 
 static void run_deferred_callbacks(struct ev_callback *cb)
