@@ -9,4 +9,8 @@
 #define EVBUFFER_CB_NODEFER 2
 void evbuffer_cb_set_nodefer_(struct evbuffer_cb_entry *ent);
 
+/* Lock buf with lock (a reference is taken): a bufferevent's buffers share its lock. */
+struct ev_lock;
+void evbuffer_share_lock_(struct evbuffer *buf, struct ev_lock *lock);
+
 #endif

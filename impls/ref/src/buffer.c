@@ -26,8 +26,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <event2/buffer_compat.h>
+
 #include "buffer-internal.h"
 #include "event-internal.h"
+#include "thread-internal.h"
 
 #define MIN_CHAIN_SIZE 1024
 #define MAX_READ 4096            /* one evbuffer_read reads at most this much */
@@ -38,7 +41,7 @@ struct block {
 	int refcnt;
 	unsigned char *mem;
 	size_t size;
-	bool owned; /* ours: free() it; else a reference: call cleanup */
+	bool owned; /* ours: mm_free() it; else a reference: call cleanup */
 	evbuffer_ref_cleanup_cb cleanup;
 	void *cleanup_arg;
 };
@@ -53,6 +56,7 @@ struct chain {
 struct evbuffer_cb_entry {
 	struct evbuffer_cb_entry *next;
 	evbuffer_cb_func fn;
+	evbuffer_cb obsolete_fn; /* set instead of fn by evbuffer_setcb */
 	void *arg;
 	ev_uint32_t flags;
 };
@@ -67,6 +71,7 @@ struct evbuffer {
 	size_t n_added, n_deleted;           /* not yet reported to the callbacks */
 	struct event_base *defer_base;       /* set: callbacks run from this loop */
 	struct ev_callback deferred;
+	struct ev_lock *lock;                /* evbuffer_enable_locking; NULL: none */
 };
 
 /* ---- blocks and chains ---- */
@@ -76,10 +81,10 @@ static void block_release(struct block *b)
 	if (--b->refcnt > 0)
 		return;
 	if (b->owned)
-		free(b->mem);
+		mm_free(b->mem);
 	else if (b->cleanup)
 		b->cleanup(b->mem, b->size, b->cleanup_arg);
-	free(b);
+	mm_free(b);
 }
 
 static struct chain *chain_new(size_t capacity)
@@ -88,11 +93,11 @@ static struct chain *chain_new(size_t capacity)
 		return NULL;
 	if (capacity < MIN_CHAIN_SIZE)
 		capacity = MIN_CHAIN_SIZE;
-	struct chain *c = calloc(1, sizeof *c);
-	struct block *b = calloc(1, sizeof *b);
-	unsigned char *mem = malloc(capacity);
+	struct chain *c = mm_calloc(1, sizeof *c);
+	struct block *b = mm_calloc(1, sizeof *b);
+	unsigned char *mem = mm_malloc(capacity);
 	if (!c || !b || !mem) {
-		free(c), free(b), free(mem);
+		mm_free(c), mm_free(b), mm_free(mem);
 		return NULL;
 	}
 	b->refcnt = 1;
@@ -106,7 +111,7 @@ static struct chain *chain_new(size_t capacity)
 static void chain_free(struct chain *c)
 {
 	block_release(c->block);
-	free(c);
+	mm_free(c);
 }
 
 static unsigned char *chain_data(const struct chain *c)
@@ -175,6 +180,10 @@ static void run_callbacks(struct evbuffer *buf, bool deferred_run)
 	bool only_nodefer = buf->defer_base && !deferred_run;
 	if (!only_nodefer)
 		buf->n_added = buf->n_deleted = 0;
+	/* Callbacks run with the buffer locked, as if still inside the change they report.
+	 * A callback may free the buffer (its bufferevent goes): hold our own reference. */
+	struct ev_lock *lock = ev_lock_ref(buf->lock);
+	ev_lock_acquire(lock);
 	struct evbuffer_cb_entry *e, *next;
 	for (e = buf->callbacks; e; e = next) {
 		next = e->next;
@@ -183,8 +192,13 @@ static void run_callbacks(struct evbuffer *buf, bool deferred_run)
 		bool nodefer = e->flags & EVBUFFER_CB_NODEFER;
 		if (buf->defer_base && nodefer == deferred_run)
 			continue;
-		e->fn(buf, &info, e->arg);
+		if (e->obsolete_fn)
+			e->obsolete_fn(buf, info.orig_size, info.orig_size + info.n_added - info.n_deleted, e->arg);
+		else
+			e->fn(buf, &info, e->arg);
 	}
+	ev_lock_release(lock);
+	ev_lock_unref(lock);
 }
 
 static void run_deferred_callbacks(struct ev_callback *cb)
@@ -208,7 +222,7 @@ static void changed(struct evbuffer *buf)
 
 struct evbuffer_cb_entry *evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func fn, void *arg)
 {
-	struct evbuffer_cb_entry *e = calloc(1, sizeof *e);
+	struct evbuffer_cb_entry *e = mm_calloc(1, sizeof *e);
 	if (!e)
 		return NULL;
 	e->fn = fn;
@@ -219,12 +233,28 @@ struct evbuffer_cb_entry *evbuffer_add_cb(struct evbuffer *buf, evbuffer_cb_func
 	return e;
 }
 
+int evbuffer_setcb(struct evbuffer *buf, evbuffer_cb cb, void *arg)
+{
+	struct evbuffer_cb_entry *e = NULL;
+	if (cb && !(e = mm_calloc(1, sizeof *e)))
+		return -1; /* the old callbacks stay */
+	while (buf->callbacks)
+		evbuffer_remove_cb_entry(buf, buf->callbacks);
+	if (e) {
+		e->obsolete_fn = cb;
+		e->arg = arg;
+		e->flags = EVBUFFER_CB_ENABLED;
+		buf->callbacks = e;
+	}
+	return 0;
+}
+
 int evbuffer_remove_cb_entry(struct evbuffer *buf, struct evbuffer_cb_entry *ent)
 {
 	for (struct evbuffer_cb_entry **p = &buf->callbacks; *p; p = &(*p)->next)
 		if (*p == ent) {
 			*p = ent->next;
-			free(ent);
+			mm_free(ent);
 			return 0;
 		}
 	return -1;
@@ -269,7 +299,7 @@ int evbuffer_defer_callbacks(struct evbuffer *buf, struct event_base *base)
 
 struct evbuffer *evbuffer_new(void)
 {
-	struct evbuffer *buf = calloc(1, sizeof *buf);
+	struct evbuffer *buf = mm_calloc(1, sizeof *buf);
 	if (buf)
 		ev_callback_init(&buf->deferred, run_deferred_callbacks);
 	return buf;
@@ -289,14 +319,30 @@ void evbuffer_free(struct evbuffer *buf)
 	struct evbuffer_cb_entry *e, *enext;
 	for (e = buf->callbacks; e; e = enext) {
 		enext = e->next;
-		free(e);
+		mm_free(e);
 	}
-	free(buf);
+	ev_lock_unref(buf->lock);
+	mm_free(buf);
 }
 
-int evbuffer_enable_locking(struct evbuffer *buf, void *lock) { (void)buf, (void)lock; return 0; }
-void evbuffer_lock(struct evbuffer *buf) { (void)buf; }
-void evbuffer_unlock(struct evbuffer *buf) { (void)buf; }
+/* ---- locking: ref only takes the lock around callbacks and when asked to ---- */
+
+int evbuffer_enable_locking(struct evbuffer *buf, void *lock)
+{
+	if (buf->lock)
+		return -1;
+	buf->lock = lock ? ev_lock_wrap(lock) : ev_lock_new();
+	return buf->lock ? 0 : -1;
+}
+
+void evbuffer_share_lock_(struct evbuffer *buf, struct ev_lock *lock)
+{
+	ev_lock_unref(buf->lock);
+	buf->lock = ev_lock_ref(lock);
+}
+
+void evbuffer_lock(struct evbuffer *buf) { ev_lock_acquire(buf->lock); }
+void evbuffer_unlock(struct evbuffer *buf) { ev_lock_release(buf->lock); }
 int evbuffer_set_flags(struct evbuffer *buf, ev_uint64_t flags) { buf->flags |= flags; return 0; }
 int evbuffer_clear_flags(struct evbuffer *buf, ev_uint64_t flags) { buf->flags &= ~flags; return 0; }
 
@@ -424,12 +470,12 @@ int evbuffer_add_vprintf(struct evbuffer *buf, const char *fmt, va_list ap)
 	va_end(copy);
 	if (n < 0)
 		return -1;
-	char *tmp = malloc((size_t)n + 1);
+	char *tmp = mm_malloc((size_t)n + 1);
 	if (!tmp)
 		return -1;
 	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
 	int r = evbuffer_add(buf, tmp, (size_t)n);
-	free(tmp);
+	mm_free(tmp);
 	return r == 0 ? n : -1;
 }
 
@@ -458,10 +504,10 @@ int evbuffer_add_reference(struct evbuffer *buf, const void *data, size_t n,
 {
 	if (buf->freeze_end || n > SIZE_MAX - buf->total)
 		return -1;
-	struct chain *c = calloc(1, sizeof *c);
-	struct block *b = calloc(1, sizeof *b);
+	struct chain *c = mm_calloc(1, sizeof *c);
+	struct block *b = mm_calloc(1, sizeof *b);
 	if (!c || !b) {
-		free(c), free(b);
+		mm_free(c), mm_free(b);
 		return -1;
 	}
 	b->refcnt = 1;
@@ -742,7 +788,7 @@ int evbuffer_add_buffer_reference(struct evbuffer *dst, struct evbuffer *src)
 	for (struct chain *c = src->first; c; c = c->next) {
 		if (!c->len)
 			continue;
-		struct chain *view = calloc(1, sizeof *view);
+		struct chain *view = mm_calloc(1, sizeof *view);
 		if (!view)
 			break;
 		*view = *c;
@@ -912,7 +958,7 @@ char *evbuffer_readln(struct evbuffer *buf, size_t *n_read_out, enum evbuffer_eo
 	if (at.pos < 0)
 		return NULL;
 	size_t n = (size_t)at.pos;
-	char *line = malloc(n + 1);
+	char *line = mm_malloc(n + 1);
 	if (!line)
 		return NULL;
 	/* Two steps, as libevent: callbacks see the line removed, then the terminator. */

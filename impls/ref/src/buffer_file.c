@@ -14,6 +14,8 @@
 
 #include <event2/buffer.h>
 
+#include "mm-internal.h"
+
 struct evbuffer_file_segment {
 	int refcnt; /* the caller's, plus one per range held by a buffer */
 	int fd;
@@ -50,10 +52,10 @@ struct evbuffer_file_segment *evbuffer_file_segment_new(int fd, ev_off_t offset,
 			return NULL;
 		length = st.st_size - offset;
 	}
-	struct evbuffer_file_segment *seg = calloc(1, sizeof *seg);
-	unsigned char *data = malloc(length ? (size_t)length : 1);
+	struct evbuffer_file_segment *seg = mm_calloc(1, sizeof *seg);
+	unsigned char *data = mm_malloc(length ? (size_t)length : 1);
 	if (!seg || !data || read_range(fd, offset, data, (size_t)length) != 0) {
-		free(seg), free(data);
+		mm_free(seg), mm_free(data);
 		return NULL;
 	}
 	seg->refcnt = 1;
@@ -79,8 +81,8 @@ void evbuffer_file_segment_free(struct evbuffer_file_segment *seg)
 		seg->cleanup(seg, (int)seg->flags, seg->cleanup_arg);
 	if (seg->flags & EVBUF_FS_CLOSE_ON_FREE)
 		close(seg->fd);
-	free(seg->data);
-	free(seg);
+	mm_free(seg->data);
+	mm_free(seg);
 }
 
 /* A buffer let go of one range. */

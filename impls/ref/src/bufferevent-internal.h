@@ -53,6 +53,9 @@ struct bufferevent {
 	int options;         /* BEV_OPT_* */
 	size_t max_single_read, max_single_write;
 
+	struct ev_lock *lock; /* BEV_OPT_THREADSAFE (with lock callbacks): shared with the buffers */
+	struct ev_token_bucket_cfg *rate_cfg; /* bufferevent_set_rate_limit */
+
 	int refcnt;          /* the user's reference, plus one per running handler */
 	bool freed;          /* bufferevent_free was called */
 
@@ -65,6 +68,10 @@ struct bufferevent {
 
 #define MAX_SINGLE_READ_DEFAULT 16384
 #define MAX_SINGLE_WRITE_DEFAULT 16384
+
+/* Lock bev and its buffers with lock (another bufferevent's: pairs, filters), replacing
+ * the one THREADSAFE gave it. */
+void bufferevent_share_lock_(struct bufferevent *bev, struct ev_lock *lock);
 
 int bufferevent_init_common_(struct bufferevent *bev, struct event_base *base,
 			     const struct bufferevent_ops *ops, int options);

@@ -10,6 +10,10 @@
  *    writecb waits for the output to drop to the write low watermark.
  *  - enable/disable: the user's view (`enabled`) versus what really runs: a direction
  *    can be suspended for an internal reason and still count as enabled.
+ *  - Locks. A THREADSAFE bufferevent has a lock (thread-internal.h), shared with its
+ *    buffers. User callbacks run with it held, except deferred ones under
+ *    BEV_OPT_UNLOCK_CALLBACKS; bufferevent_lock takes it for the program. The socket
+ *    handlers and the main user-facing calls take it too.
  *  - Lifetime. A reference count: the user holds one, every running handler and the
  *    queued deferred callback hold one. bufferevent_free clears the callbacks, stops all
  *    I/O and drops the user's reference; the memory goes with the last reference, so
@@ -21,6 +25,7 @@
 
 #include "buffer-internal.h"
 #include "bufferevent-internal.h"
+#include "thread-internal.h"
 
 void bufferevent_incref(struct bufferevent *bev)
 {
@@ -38,17 +43,33 @@ int bufferevent_decref(struct bufferevent *bev)
 	event_del(&bev->ev_write);
 	evbuffer_free(bev->input);
 	evbuffer_free(bev->output);
-	free(bev); /* every kind starts with struct bufferevent */
+	ev_lock_unref(bev->lock);
+	mm_free(bev); /* every kind starts with struct bufferevent */
 	errno = saved;
 	return 1;
 }
 
 /* ---- deferred callbacks ---- */
 
+/* A user callback runs with the lock held unless it is deferred and the bufferevent
+ * asked for BEV_OPT_UNLOCK_CALLBACKS. */
+static void cb_enter(struct bufferevent *bev, bool deferred_run)
+{
+	if (!deferred_run || !(bev->options & BEV_OPT_UNLOCK_CALLBACKS))
+		ev_lock_acquire(bev->lock);
+}
+
+static void cb_leave(struct bufferevent *bev, bool deferred_run)
+{
+	if (!deferred_run || !(bev->options & BEV_OPT_UNLOCK_CALLBACKS))
+		ev_lock_release(bev->lock);
+}
+
 static void run_deferred(struct ev_callback *cb)
 {
 	struct bufferevent *bev = container_of(cb, struct bufferevent, deferred);
 	/* The reference taken when this was queued keeps bev alive through the calls. */
+	cb_enter(bev, true);
 	if (bev->eventcb_pending & BEV_EVENT_CONNECTED) {
 		bev->eventcb_pending &= ~BEV_EVENT_CONNECTED;
 		if (bev->eventcb)
@@ -71,6 +92,7 @@ static void run_deferred(struct ev_callback *cb)
 		if (bev->eventcb)
 			bev->eventcb(bev, what, bev->cbarg);
 	}
+	cb_leave(bev, true);
 	bufferevent_decref(bev);
 }
 
@@ -95,7 +117,9 @@ void bufferevent_run_readcb_(struct bufferevent *bev, int options)
 		return;
 	}
 	bufferevent_incref(bev);
+	cb_enter(bev, false);
 	bev->readcb(bev, bev->cbarg);
+	cb_leave(bev, false);
 	bufferevent_decref(bev);
 }
 
@@ -109,7 +133,9 @@ void bufferevent_run_writecb_(struct bufferevent *bev, int options)
 		return;
 	}
 	bufferevent_incref(bev);
+	cb_enter(bev, false);
 	bev->writecb(bev, bev->cbarg);
+	cb_leave(bev, false);
 	bufferevent_decref(bev);
 }
 
@@ -124,7 +150,9 @@ void bufferevent_run_eventcb_(struct bufferevent *bev, short what, int options)
 		return;
 	}
 	bufferevent_incref(bev);
+	cb_enter(bev, false);
 	bev->eventcb(bev, what, bev->cbarg);
+	cb_leave(bev, false);
 	bufferevent_decref(bev);
 }
 
@@ -212,11 +240,27 @@ int bufferevent_init_common_(struct bufferevent *bev, struct event_base *base,
 	bev->base = base;
 	bev->options = options;
 	bev->enabled = EV_WRITE; /* reading starts when the user asks for it */
+	if (options & BEV_OPT_THREADSAFE) {
+		/* Without lock callbacks there is nothing to lock with: the bufferevent simply
+		 * has no lock (libevent fails the creation instead). */
+		bev->lock = ev_lock_new();
+		evbuffer_share_lock_(bev->input, bev->lock);
+		evbuffer_share_lock_(bev->output, bev->lock);
+	}
 	bev->refcnt = 1;
 	bev->max_single_read = MAX_SINGLE_READ_DEFAULT;
 	bev->max_single_write = MAX_SINGLE_WRITE_DEFAULT;
 	ev_callback_init(&bev->deferred, run_deferred);
 	return 0;
+}
+
+void bufferevent_share_lock_(struct bufferevent *bev, struct ev_lock *lock)
+{
+	ev_lock_ref(lock);
+	ev_lock_unref(bev->lock);
+	bev->lock = lock;
+	evbuffer_share_lock_(bev->input, lock);
+	evbuffer_share_lock_(bev->output, lock);
 }
 
 void bufferevent_free(struct bufferevent *bev)
@@ -391,15 +435,8 @@ ev_ssize_t bufferevent_get_max_single_write(struct bufferevent *bev) { return (e
 ev_ssize_t bufferevent_get_max_to_read(struct bufferevent *bev) { return (ev_ssize_t)bev->max_single_read; }
 ev_ssize_t bufferevent_get_max_to_write(struct bufferevent *bev) { return (ev_ssize_t)bev->max_single_write; }
 
-int bufferevent_base_set(struct event_base *base, struct bufferevent *bev)
-{
-	return base == bev->base ? 0 : -1; /* moving between bases is not supported */
-}
-
-int bufferevent_priority_set(struct bufferevent *bev, int pri) { (void)bev; return pri == 0 ? 0 : -1; }
-int bufferevent_get_priority(const struct bufferevent *bev) { (void)bev; return 0; }
-void bufferevent_lock(struct bufferevent *bev) { (void)bev; }
-void bufferevent_unlock(struct bufferevent *bev) { (void)bev; }
+void bufferevent_lock(struct bufferevent *bev) { ev_lock_acquire(bev->lock); }
+void bufferevent_unlock(struct bufferevent *bev) { ev_lock_release(bev->lock); }
 
 /* ---- timeouts for kinds without I/O events: plain timers ---- */
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "bufferevent-internal.h"
+#include "thread-internal.h"
 
 struct bufferevent_filtered {
 	struct bufferevent bev; /* first */
@@ -277,15 +278,24 @@ struct bufferevent *bufferevent_filter_new(struct bufferevent *underlying, buffe
 {
 	if (!underlying)
 		return NULL;
-	struct bufferevent_filtered *f = calloc(1, sizeof *f);
+	struct bufferevent_filtered *f = mm_calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
 	struct bufferevent *bev = &f->bev;
 	if (bufferevent_init_common_(bev, underlying->base, &filter_ops, options & ~BEV_OPT_THREADSAFE) != 0) {
-		free(f);
+		mm_free(f);
 		return NULL;
 	}
 	bufferevent_init_generic_timeouts_(bev);
+	if (options & BEV_OPT_THREADSAFE) {
+		/* One lock for the whole stack: the underlying's, or a new one it takes too. */
+		struct ev_lock *lock = underlying->lock ? ev_lock_ref(underlying->lock) : ev_lock_new();
+		bufferevent_share_lock_(bev, lock);
+		if (!underlying->lock)
+			bufferevent_share_lock_(underlying, lock);
+		ev_lock_unref(lock);
+		bev->options |= BEV_OPT_THREADSAFE;
+	}
 	f->underlying = underlying;
 	f->process_in = input_filter ? input_filter : pass_through;
 	f->process_out = output_filter ? output_filter : pass_through;

@@ -144,11 +144,11 @@ static const struct bufferevent_ops pair_ops = {
 
 static struct bufferevent_pair *pair_side_new(struct event_base *base, int options)
 {
-	struct bufferevent_pair *p = calloc(1, sizeof *p);
+	struct bufferevent_pair *p = mm_calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	if (bufferevent_init_common_(&p->bev, base, &pair_ops, options) != 0) {
-		free(p);
+		mm_free(p);
 		return NULL;
 	}
 	bufferevent_init_generic_timeouts_(&p->bev);
@@ -162,12 +162,15 @@ int bufferevent_pair_new(struct event_base *base, int options, struct buffereven
 {
 	options |= BEV_OPT_DEFER_CALLBACKS; /* a pair never calls back inside the writer's call */
 	struct bufferevent_pair *a = pair_side_new(base, options);
-	struct bufferevent_pair *b = a ? pair_side_new(base, options) : NULL;
+	/* Both sides share a's lock (a transfer touches both). */
+	struct bufferevent_pair *b = a ? pair_side_new(base, options & ~BEV_OPT_THREADSAFE) : NULL;
 	if (!b) {
 		if (a)
 			bufferevent_free(&a->bev);
 		return -1;
 	}
+	if (a->bev.lock)
+		bufferevent_share_lock_(&b->bev, a->bev.lock);
 	a->partner = b;
 	b->partner = a;
 	pair[0] = &a->bev;

@@ -14,16 +14,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "buffer-internal.h"
 #include "bufferevent-internal.h"
+#include "thread-internal.h"
 
 struct bufferevent_socket {
 	struct bufferevent bev; /* first */
 	evutil_socket_t fd;
 	bool connecting;
+	int dns_error; /* EVUTIL_EAI_* of the last connect_hostname lookup, 0 if it worked */
 };
 
 static struct bufferevent_socket *upcast(struct bufferevent *bev)
@@ -44,6 +48,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	short failure = BEV_EVENT_READING;
 	int err = 0;
 	bufferevent_incref(bev);
+	ev_lock_acquire(bev->lock);
 	if (what & EV_TIMEOUT) {
 		failure |= BEV_EVENT_TIMEOUT;
 		goto fail;
@@ -66,6 +71,16 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	evbuffer_freeze(bev->input, 0);
 	if (n < 0 && retriable(err))
 		goto done; /* try again at the next readiness */
+	if (n < 0 && upcast(bev)->connecting) {
+		/* The read met the connect's own failure (and consumed it: SO_ERROR now reads
+		 * 0). Report it as the connect's outcome, ERROR alone, as on_writable would. */
+		upcast(bev)->connecting = false;
+		event_del(&bev->ev_read);
+		event_del(&bev->ev_write);
+		errno = err;
+		bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+		goto done;
+	}
 	if (n < 0)
 		failure |= BEV_EVENT_ERROR;
 	else if (n == 0)
@@ -79,6 +94,7 @@ fail:
 	errno = err;
 	bufferevent_run_eventcb_(bev, failure, 0);
 done:
+	ev_lock_release(bev->lock);
 	bufferevent_decref(bev);
 }
 
@@ -106,6 +122,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 	int err = 0;
 	bool just_connected = false;
 	bufferevent_incref(bev);
+	ev_lock_acquire(bev->lock);
 	if (what & EV_TIMEOUT) {
 		failure |= BEV_EVENT_TIMEOUT;
 		goto fail;
@@ -165,6 +182,7 @@ fail:
 	errno = err;
 	bufferevent_run_eventcb_(bev, failure, 0);
 done:
+	ev_lock_release(bev->lock);
 	bufferevent_decref(bev);
 }
 
@@ -260,12 +278,12 @@ static const struct bufferevent_ops socket_ops = {
 
 struct bufferevent *bufferevent_socket_new(struct event_base *base, evutil_socket_t fd, int options)
 {
-	struct bufferevent_socket *s = calloc(1, sizeof *s);
+	struct bufferevent_socket *s = mm_calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
 	struct bufferevent *bev = &s->bev;
 	if (bufferevent_init_common_(bev, base, &socket_ops, options) != 0) {
-		free(s);
+		mm_free(s);
 		return NULL;
 	}
 	s->fd = fd;
@@ -321,4 +339,67 @@ int bufferevent_socket_connect(struct bufferevent *bev, const struct sockaddr *s
 done:
 	bufferevent_decref(bev);
 	return result;
+}
+
+/* With no evdns_base, as libevent: the system resolver answers at once (blocking), and
+ * the outcome is reported as if a resolver had called back: an ERROR event (inline
+ * unless callbacks are deferred) when the lookup or the connect cannot start. */
+int bufferevent_socket_connect_hostname(struct bufferevent *bev, struct evdns_base *evdns_base,
+					int family, const char *hostname, int port)
+{
+	if (bev->ops != &socket_ops || evdns_base) /* ref has no evdns: see README */
+		return -1;
+	if ((family != AF_INET && family != AF_INET6 && family != AF_UNSPEC) || port < 1 || port > 65535)
+		return -1;
+	struct bufferevent_socket *s = upcast(bev);
+	char service[8];
+	snprintf(service, sizeof service, "%d", port);
+	struct evutil_addrinfo hints, *ai = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	bufferevent_incref(bev);
+	s->dns_error = evutil_getaddrinfo(hostname, service, &hints, &ai);
+	if (s->dns_error != 0 || bufferevent_socket_connect(bev, ai->ai_addr, (int)ai->ai_addrlen) != 0)
+		bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+	evutil_freeaddrinfo(ai);
+	bufferevent_decref(bev);
+	return 0;
+}
+
+int bufferevent_socket_get_dns_error(struct bufferevent *bev)
+{
+	return bev->ops == &socket_ops ? upcast(bev)->dns_error : 0;
+}
+
+/* Priorities and bases are those of the socket's two events, so only sockets have them. */
+int bufferevent_priority_set(struct bufferevent *bev, int pri)
+{
+	if (bev->ops != &socket_ops || event_priority_set(&bev->ev_read, pri) != 0 ||
+	    event_priority_set(&bev->ev_write, pri) != 0)
+		return -1;
+	bev->deferred.pri = pri; /* the deferred callbacks follow */
+	return 0;
+}
+
+int bufferevent_get_priority(const struct bufferevent *bev)
+{
+	return event_get_priority(&bev->ev_read);
+}
+
+/* Move a socket bufferevent to another base. Only while none of its events is pending
+ * or queued: those belong to the old base's tables. */
+int bufferevent_base_set(struct event_base *base, struct bufferevent *bev)
+{
+	if (bev->ops != &socket_ops)
+		return -1;
+	if (event_pending(&bev->ev_read, EV_READ | EV_WRITE | EV_TIMEOUT, NULL) ||
+	    event_pending(&bev->ev_write, EV_READ | EV_WRITE | EV_TIMEOUT, NULL) || bev->deferred.queued)
+		return -1;
+	evutil_socket_t fd = upcast(bev)->fd;
+	bev->base = base;
+	ev_assign(&bev->ev_read, base, fd, EV_READ | EV_PERSIST, on_readable, bev);
+	ev_assign(&bev->ev_write, base, fd, EV_WRITE | EV_PERSIST, on_writable, bev);
+	return 0;
 }

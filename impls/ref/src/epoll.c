@@ -17,13 +17,13 @@ struct epoll_state {
 
 static void *epoll_init(struct event_base *base)
 {
-	struct epoll_state *s = calloc(1, sizeof *s);
+	struct epoll_state *s = mm_calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
 	s->base = base;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
-		free(s);
+		mm_free(s);
 		return NULL;
 	}
 	return s;
@@ -77,7 +77,7 @@ static void epoll_destroy(void *state)
 {
 	struct epoll_state *s = state;
 	close(s->epfd);
-	free(s);
+	mm_free(s);
 }
 
 const struct ev_backend ev_backend_epoll = {

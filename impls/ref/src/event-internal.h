@@ -12,12 +12,16 @@
 #include <stdint.h>
 #include <event2/event.h>
 
+#include "mm-internal.h" /* every module allocates through mm_* */
+
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 struct ev_callback {
 	struct ev_callback *next, *prev; /* links in the active queue */
 	void (*run)(struct ev_callback *cb);
 	bool queued;
+	int pri;   /* its priority; -1: the base's middle one, whatever their number then */
+	int queue; /* the active queue it sits in, while queued */
 };
 
 /* Event states (struct event.state bits). */
@@ -69,6 +73,9 @@ extern const struct ev_backend ev_backend_epoll;
 extern const struct ev_backend ev_backend_poll;
 /* Called by a backend: fd is ready for `what` (EV_READ|EV_WRITE). */
 void ev_io_ready(struct event_base *base, evutil_socket_t fd, short what);
+
+/* event_init's base (event_compat.c); event_base_free forgets it. */
+extern struct event_base *ev_current_base_;
 
 /* Logging (evutil.c). */
 void ev_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

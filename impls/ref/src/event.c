@@ -5,7 +5,8 @@
  *     EV_WRITE) the backend was told about;
  *   - a min-heap of timers ordered by deadline;
  *   - the signal lists, fed by a self-pipe;
- *   - the active queue: callbacks ready to run, in FIFO order.
+ *   - the active queues: callbacks ready to run, one FIFO per priority (one unless
+ *     event_base_priority_init asks for more); a lower number runs first.
  *
  * One turn of the loop: ask the backend to wait (no longer than the nearest timer, not at
  * all if work is queued), move expired timers to the active queue, then run the active
@@ -38,7 +39,9 @@ struct event_base {
 	struct event **heap; /* timers: heap[0] has the earliest deadline */
 	int heap_len, heap_cap;
 
-	struct ev_callback *active_head, *active_tail;
+	struct active_queue { struct ev_callback *head, *tail; } *queues;
+	int nqueues; /* the number of priorities */
+	int nactive; /* callbacks queued, over all queues */
 	int nadded; /* user events registered (I/O, signal or timer): the loop runs while > 0 */
 
 	struct event *sig_events[NSIG]; /* signal events by signal number */
@@ -83,20 +86,27 @@ void ev_callback_init(struct ev_callback *cb, void (*run)(struct ev_callback *))
 {
 	memset(cb, 0, sizeof *cb);
 	cb->run = run;
+	cb->pri = -1;
 }
 
 bool ev_callback_schedule(struct event_base *base, struct ev_callback *cb)
 {
 	if (cb->queued)
 		return false;
+	int q = cb->pri < 0 ? base->nqueues / 2 : cb->pri;
+	if (q >= base->nqueues) /* set under an older, larger number of priorities */
+		q = base->nqueues - 1;
+	struct active_queue *aq = &base->queues[q];
 	cb->queued = true;
+	cb->queue = q;
 	cb->next = NULL;
-	cb->prev = base->active_tail;
-	if (base->active_tail)
-		base->active_tail->next = cb;
+	cb->prev = aq->tail;
+	if (aq->tail)
+		aq->tail->next = cb;
 	else
-		base->active_head = cb;
-	base->active_tail = cb;
+		aq->head = cb;
+	aq->tail = cb;
+	base->nactive++;
 	return true;
 }
 
@@ -104,17 +114,28 @@ bool ev_callback_cancel(struct event_base *base, struct ev_callback *cb)
 {
 	if (!cb->queued)
 		return false;
+	struct active_queue *aq = &base->queues[cb->queue];
 	if (cb->prev)
 		cb->prev->next = cb->next;
 	else
-		base->active_head = cb->next;
+		aq->head = cb->next;
 	if (cb->next)
 		cb->next->prev = cb->prev;
 	else
-		base->active_tail = cb->prev;
+		aq->tail = cb->prev;
 	cb->queued = false;
 	cb->next = cb->prev = NULL;
+	base->nactive--;
 	return true;
+}
+
+/* The next callback to run: the oldest of the best priority. */
+static struct ev_callback *next_active(struct event_base *base)
+{
+	for (int q = 0; base->nactive && q < base->nqueues; q++)
+		if (base->queues[q].head)
+			return base->queues[q].head;
+	return NULL;
 }
 
 /* ---- the timer heap ---- */
@@ -160,7 +181,7 @@ static int heap_push(struct event_base *base, struct event *ev)
 {
 	if (base->heap_len == base->heap_cap) {
 		int cap = base->heap_cap ? 2 * base->heap_cap : 16;
-		struct event **h = realloc(base->heap, cap * sizeof *h);
+		struct event **h = mm_realloc(base->heap, cap * sizeof *h);
 		if (!h)
 			return -1;
 		base->heap = h;
@@ -222,7 +243,7 @@ static int fd_slot_reserve(struct event_base *base, int fd)
 	int n = base->nfds ? base->nfds : 64;
 	while (n <= fd)
 		n *= 2;
-	struct fd_slot *s = realloc(base->fds, n * sizeof *s);
+	struct fd_slot *s = mm_realloc(base->fds, n * sizeof *s);
 	if (!s)
 		return -1;
 	memset(s + base->nfds, 0, (n - base->nfds) * sizeof *s);
@@ -363,6 +384,7 @@ void ev_assign(struct event *ev, struct event_base *base, evutil_socket_t fd, sh
 	ev->fn = fn;
 	ev->arg = arg;
 	ev->heap_index = -1;
+	ev->cb.pri = base ? base->nqueues / 2 : 0; /* as libevent: the middle priority */
 }
 
 struct event *event_new(struct event_base *base, evutil_socket_t fd, short events,
@@ -370,7 +392,7 @@ struct event *event_new(struct event_base *base, evutil_socket_t fd, short event
 {
 	if (!base || ((events & EV_SIGNAL) && (events & (EV_READ | EV_WRITE))))
 		return NULL;
-	struct event *ev = malloc(sizeof *ev);
+	struct event *ev = mm_malloc(sizeof *ev);
 	if (!ev)
 		return NULL;
 	/* event_self_cbarg() as the argument means "the event itself". */
@@ -445,7 +467,7 @@ void event_free(struct event *ev)
 	if (!ev)
 		return;
 	event_del(ev);
-	free(ev);
+	mm_free(ev);
 }
 
 void event_active(struct event *ev, int res, short ncalls)
@@ -483,11 +505,13 @@ int event_initialized(const struct event *ev)
 
 int event_priority_set(struct event *ev, int priority)
 {
-	(void)ev;
-	return priority == 0 ? 0 : -1; /* ref has a single priority */
+	if (ev->cb.queued || priority < 0 || priority >= ev->base->nqueues)
+		return -1;
+	ev->cb.pri = priority;
+	return 0;
 }
 
-int event_get_priority(const struct event *ev) { (void)ev; return 0; }
+int event_get_priority(const struct event *ev) { return ev->cb.pri; }
 evutil_socket_t event_get_fd(const struct event *ev) { return ev->fd; }
 struct event_base *event_get_base(const struct event *ev) { return ev->base; }
 short event_get_events(const struct event *ev) { return ev->events; }
@@ -529,7 +553,7 @@ static void run_once(evutil_socket_t fd, short what, void *arg)
 	if (o->listed)
 		list_remove(&o->ev.base->once_list, &o->ev);
 	o->fn(fd, what, o->arg);
-	free(o);
+	mm_free(o);
 }
 
 int event_base_once(struct event_base *base, evutil_socket_t fd, short events,
@@ -537,7 +561,7 @@ int event_base_once(struct event_base *base, evutil_socket_t fd, short events,
 {
 	if (events & (EV_SIGNAL | EV_PERSIST))
 		return -1;
-	struct once *o = calloc(1, sizeof *o);
+	struct once *o = mm_calloc(1, sizeof *o);
 	if (!o)
 		return -1;
 	o->fn = fn;
@@ -547,7 +571,7 @@ int event_base_once(struct event_base *base, evutil_socket_t fd, short events,
 	if (!(events & (EV_READ | EV_WRITE)) && !tv)
 		tv = &zero; /* a pure timeout with no time: as soon as possible */
 	if (event_add_internal(&o->ev, tv) != 0) {
-		free(o);
+		mm_free(o);
 		return -1;
 	}
 	if (o->ev.fd < 0) {
@@ -572,10 +596,16 @@ static bool backend_allowed(const struct ev_backend *b, const struct event_confi
 
 struct event_base *event_base_new_with_config(const struct event_config *cfg)
 {
-	struct event_base *base = calloc(1, sizeof *base);
+	struct event_base *base = mm_calloc(1, sizeof *base);
 	if (!base)
 		return NULL;
 	base->sig_pipe[0] = base->sig_pipe[1] = -1;
+	base->nqueues = 1;
+	base->queues = mm_calloc(1, sizeof *base->queues);
+	if (!base->queues) {
+		mm_free(base);
+		return NULL;
+	}
 	for (int i = 0; i < NBACKENDS && !base->backend; i++) {
 		if (!backend_allowed(backends[i], cfg))
 			continue;
@@ -585,7 +615,8 @@ struct event_base *event_base_new_with_config(const struct event_config *cfg)
 	}
 	if (!base->backend) {
 		ev_warn("no event mechanism available");
-		free(base);
+		mm_free(base->queues);
+		mm_free(base);
 		return NULL;
 	}
 	return base;
@@ -604,7 +635,7 @@ void event_base_free(struct event_base *base)
 		struct once *o = (struct once *)base->once_list;
 		list_remove(&base->once_list, &o->ev);
 		event_del(&o->ev);
-		free(o);
+		mm_free(o);
 	}
 	if (base->sig_pipe[0] >= 0) {
 		event_del(&base->sig_pipe_ev);
@@ -621,12 +652,16 @@ void event_base_free(struct event_base *base)
 		base->heap[i]->state &= ~EVS_TIMER;
 		base->heap[i]->heap_index = -1;
 	}
-	while (base->active_head)
-		ev_callback_cancel(base, base->active_head);
+	struct ev_callback *cb;
+	while ((cb = next_active(base)) != NULL)
+		ev_callback_cancel(base, cb);
 	base->backend->destroy(base->backend_state);
-	free(base->fds);
-	free(base->heap);
-	free(base);
+	if (ev_current_base_ == base)
+		ev_current_base_ = NULL;
+	mm_free(base->queues);
+	mm_free(base->fds);
+	mm_free(base->heap);
+	mm_free(base);
 }
 
 const char *event_base_get_method(const struct event_base *base)
@@ -647,8 +682,23 @@ int event_base_get_features(const struct event_base *base)
 	return base->backend == &ev_backend_epoll ? (EV_FEATURE_ET | EV_FEATURE_O1) : EV_FEATURE_FDS;
 }
 
-int event_base_priority_init(struct event_base *base, int n) { (void)base; return n == 1 ? 0 : -1; }
-int event_base_get_npriorities(struct event_base *base) { (void)base; return 1; }
+/* Only while nothing is queued: queued callbacks would be in the wrong queues. */
+int event_base_priority_init(struct event_base *base, int n)
+{
+	if (n < 1 || n >= EVENT_MAX_PRIORITIES || base->nactive)
+		return -1;
+	if (n == base->nqueues)
+		return 0;
+	struct active_queue *q = mm_calloc((size_t)n, sizeof *q);
+	if (!q)
+		return -1;
+	mm_free(base->queues);
+	base->queues = q;
+	base->nqueues = n;
+	return 0;
+}
+
+int event_base_get_npriorities(struct event_base *base) { return base ? base->nqueues : 1; }
 int event_reinit(struct event_base *base) { (void)base; return 0; }
 
 int event_base_gettimeofday_cached(struct event_base *base, struct timeval *tv)
@@ -659,8 +709,8 @@ int event_base_gettimeofday_cached(struct event_base *base, struct timeval *tv)
 
 /* ---- configuration ---- */
 
-struct event_config *event_config_new(void) { return calloc(1, sizeof(struct event_config)); }
-void event_config_free(struct event_config *cfg) { free(cfg); }
+struct event_config *event_config_new(void) { return mm_calloc(1, sizeof(struct event_config)); }
+void event_config_free(struct event_config *cfg) { mm_free(cfg); }
 
 int event_config_avoid_method(struct event_config *cfg, const char *method)
 {
@@ -699,7 +749,7 @@ static void expire_timers(struct event_base *base)
 /* Milliseconds the backend may block: 0 if there is work, -1 if nothing bounds it. */
 static int wait_budget_ms(struct event_base *base, int flags)
 {
-	if (base->active_head || (flags & EVLOOP_NONBLOCK))
+	if (base->nactive || (flags & EVLOOP_NONBLOCK))
 		return 0;
 	if (!base->heap_len)
 		return -1;
@@ -714,7 +764,7 @@ static int run_active(struct event_base *base)
 {
 	int n = 0;
 	struct ev_callback *cb;
-	while ((cb = base->active_head) != NULL) {
+	while ((cb = next_active(base)) != NULL) {
 		ev_callback_cancel(base, cb);
 		cb->run(cb);
 		n++;
@@ -732,7 +782,7 @@ int event_base_loop(struct event_base *base, int flags)
 	for (;;) {
 		if (base->exit_requested || base->break_requested)
 			break;
-		if (!base->nadded && !base->active_head && !(flags & EVLOOP_NO_EXIT_ON_EMPTY)) {
+		if (!base->nadded && !base->nactive && !(flags & EVLOOP_NO_EXIT_ON_EMPTY)) {
 			result = 1; /* nothing could ever happen */
 			break;
 		}
@@ -741,9 +791,9 @@ int event_base_loop(struct event_base *base, int flags)
 			break;
 		}
 		expire_timers(base);
-		if (base->active_head) {
+		if (base->nactive) {
 			int n = run_active(base);
-			if ((flags & EVLOOP_ONCE) && !base->active_head && n)
+			if ((flags & EVLOOP_ONCE) && !base->nactive && n)
 				break;
 		} else if (flags & EVLOOP_NONBLOCK)
 			break;

@@ -11,6 +11,7 @@
 #include <event2/listener.h>
 
 #include "event-internal.h"
+#include "thread-internal.h"
 
 struct evconnlistener {
 	struct event ev;
@@ -21,12 +22,15 @@ struct evconnlistener {
 	int accept_flags; /* for accept4 */
 	bool enabled;
 	int refcnt;       /* the user's, plus one while a callback runs */
+	struct ev_lock *lock; /* LEV_OPT_THREADSAFE; released while a user callback runs */
 };
 
 static void listener_decref(struct evconnlistener *lev)
 {
-	if (--lev->refcnt == 0)
-		free(lev);
+	if (--lev->refcnt == 0) {
+		ev_lock_unref(lev->lock);
+		mm_free(lev);
+	}
 }
 
 static bool accept_retriable(int err)
@@ -34,10 +38,32 @@ static bool accept_retriable(int err)
 	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ECONNABORTED;
 }
 
+/* Run a user callback with the lock released (it may free or disable the listener, or be
+ * waiting on the lock in another thread); returns false if the listener was freed. */
+static bool call_unlocked(struct evconnlistener *lev, evutil_socket_t conn, struct sockaddr *sa, int len)
+{
+	int err = errno; /* for the error callback, whatever the unlock does */
+	lev->refcnt++;
+	ev_lock_release(lev->lock);
+	errno = err;
+	if (conn >= 0)
+		lev->cb(lev, conn, sa, len, lev->arg);
+	else
+		lev->errorcb(lev, lev->arg);
+	if (lev->refcnt == 1) {
+		listener_decref(lev);
+		return false;
+	}
+	ev_lock_acquire(lev->lock);
+	lev->refcnt--;
+	return true;
+}
+
 static void on_acceptable(evutil_socket_t fd, short what, void *arg)
 {
 	struct evconnlistener *lev = arg;
 	(void)what;
+	ev_lock_acquire(lev->lock);
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
@@ -46,25 +72,24 @@ static void on_acceptable(evutil_socket_t fd, short what, void *arg)
 			break;
 		if (!lev->cb) { /* nobody to give it to */
 			close(conn);
-			return;
+			goto out;
 		}
-		lev->refcnt++;
-		lev->cb(lev, conn, (struct sockaddr *)&ss, (int)len, lev->arg);
-		bool freed = lev->refcnt == 1;
-		listener_decref(lev);
-		if (freed || !lev->enabled) /* the callback freed or disabled the listener */
-			return;
+		if (!call_unlocked(lev, conn, (struct sockaddr *)&ss, (int)len))
+			return; /* the callback freed the listener */
+		if (!lev->enabled)
+			goto out;
 	}
 	int err = errno;
 	if (accept_retriable(err))
-		return;
+		goto out;
 	if (lev->errorcb) {
-		lev->refcnt++;
 		errno = err;
-		lev->errorcb(lev, lev->arg);
-		listener_decref(lev);
+		if (!call_unlocked(lev, -1, NULL, 0))
+			return;
 	} else
 		ev_warn("Error from accept() call: %s", strerror(err));
+out:
+	ev_lock_release(lev->lock);
 }
 
 struct evconnlistener *evconnlistener_new(struct event_base *base, evconnlistener_cb cb, void *arg,
@@ -72,13 +97,15 @@ struct evconnlistener *evconnlistener_new(struct event_base *base, evconnlistene
 {
 	if (backlog > 0 ? listen(fd, backlog) != 0 : backlog < 0 ? listen(fd, 128) != 0 : false)
 		return NULL;
-	struct evconnlistener *lev = calloc(1, sizeof *lev);
+	struct evconnlistener *lev = mm_calloc(1, sizeof *lev);
 	if (!lev)
 		return NULL;
 	lev->cb = cb;
 	lev->arg = arg;
 	lev->flags = flags;
 	lev->refcnt = 1;
+	if (flags & LEV_OPT_THREADSAFE)
+		lev->lock = ev_lock_new(); /* none without lock callbacks */
 	if (!(flags & LEV_OPT_LEAVE_SOCKETS_BLOCKING))
 		lev->accept_flags |= SOCK_NONBLOCK;
 	if (flags & LEV_OPT_CLOSE_ON_EXEC)

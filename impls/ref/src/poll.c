@@ -16,7 +16,7 @@ struct poll_state {
 
 static void *poll_init(struct event_base *base)
 {
-	struct poll_state *s = calloc(1, sizeof *s);
+	struct poll_state *s = mm_calloc(1, sizeof *s);
 	if (s)
 		s->base = base;
 	return s;
@@ -29,7 +29,7 @@ static int grow(void **p, int *cap, int need, size_t elem)
 	int n = *cap ? *cap : 32;
 	while (n < need)
 		n *= 2;
-	void *q = realloc(*p, n * elem);
+	void *q = mm_realloc(*p, n * elem);
 	if (!q)
 		return -1;
 	*p = q;
@@ -95,9 +95,9 @@ static int poll_dispatch(void *state, int timeout_ms)
 static void poll_destroy(void *state)
 {
 	struct poll_state *s = state;
-	free(s->fds);
-	free(s->slot_of);
-	free(s);
+	mm_free(s->fds);
+	mm_free(s->slot_of);
+	mm_free(s);
 }
 
 const struct ev_backend ev_backend_poll = {

@@ -27,7 +27,7 @@ typedef void (*bufferevent_event_cb)(struct bufferevent *bev, short what, void *
 
 enum bufferevent_options {
 	BEV_OPT_CLOSE_ON_FREE = (1 << 0),    /* freeing closes the fd / frees the underlying */
-	BEV_OPT_THREADSAFE = (1 << 1),       /* accepted; ref has no threads */
+	BEV_OPT_THREADSAFE = (1 << 1),       /* a lock (see event2/thread.h), shared by both buffers */
 	BEV_OPT_DEFER_CALLBACKS = (1 << 2),  /* callbacks run from the loop, never inline */
 	BEV_OPT_UNLOCK_CALLBACKS = (1 << 3)  /* only valid together with DEFER_CALLBACKS */
 };
@@ -44,6 +44,14 @@ struct bufferevent *bufferevent_socket_new(struct event_base *base, evutil_socke
 int bufferevent_socket_connect(struct bufferevent *bev, const struct sockaddr *sa, int socklen);
 int bufferevent_setfd(struct bufferevent *bufev, evutil_socket_t fd);
 evutil_socket_t bufferevent_getfd(struct bufferevent *bufev);
+
+/* Resolve hostname (no evdns_base: the system resolver, blocking), then connect to the
+ * first address. Returns -1 only for bad arguments; lookup failures come as an event. */
+struct evdns_base;
+int bufferevent_socket_connect_hostname(struct bufferevent *bev, struct evdns_base *evdns_base,
+					int family, const char *hostname, int port);
+/* The EVUTIL_EAI_* code of the last lookup, 0 if it succeeded. */
+int bufferevent_socket_get_dns_error(struct bufferevent *bev);
 
 /* Every kind. */
 int bufferevent_base_set(struct event_base *base, struct bufferevent *bufev);
@@ -83,6 +91,16 @@ ev_ssize_t bufferevent_get_max_single_read(struct bufferevent *bev);
 ev_ssize_t bufferevent_get_max_single_write(struct bufferevent *bev);
 ev_ssize_t bufferevent_get_max_to_read(struct bufferevent *bev);
 ev_ssize_t bufferevent_get_max_to_write(struct bufferevent *bev);
+
+/* Rate limits: a token bucket per direction, refilled every tick. */
+struct ev_token_bucket_cfg;
+#define EV_RATE_LIMIT_MAX EV_SSIZE_MAX
+struct ev_token_bucket_cfg *ev_token_bucket_cfg_new(size_t read_rate, size_t read_burst,
+						    size_t write_rate, size_t write_burst,
+						    const struct timeval *tick_len);
+void ev_token_bucket_cfg_free(struct ev_token_bucket_cfg *cfg);
+/* cfg is shared, not copied: free it only after the bufferevents using it. NULL: no limit. */
+int bufferevent_set_rate_limit(struct bufferevent *bev, struct ev_token_bucket_cfg *cfg);
 
 /* Filters. */
 enum bufferevent_filter_result { BEV_OK = 0, BEV_NEED_MORE = 1, BEV_ERROR = 2 };

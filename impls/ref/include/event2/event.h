@@ -113,6 +113,10 @@ void event_set_fatal_callback(event_fatal_cb cb);
 void event_enable_debug_mode(void);
 void event_enable_debug_logging(ev_uint32_t which);
 void libevent_global_shutdown(void);
+/* Replace malloc/realloc/free for everything ref allocates. Call before anything else. */
+void event_set_mem_functions(void *(*malloc_fn)(size_t sz), void *(*realloc_fn)(void *ptr, size_t sz),
+			     void (*free_fn)(void *ptr));
+#define EVENT_SET_MEM_FUNCTIONS_IMPLEMENTED
 #define EVENT_DBG_NONE 0
 #define EVENT_DBG_ALL 0xffffffffu
 

@@ -88,6 +88,42 @@ int evutil_inet_pton(int af, const char *src, void *dst);
 int evutil_parse_sockaddr_port(const char *str, struct sockaddr *out, int *outlen);
 int evutil_sockaddr_cmp(const struct sockaddr *sa1, const struct sockaddr *sa2, int include_port);
 
+/* Name lookup: thin wrappers over the system getaddrinfo. As in libevent on a system that
+ * has struct addrinfo, evutil_addrinfo is that structure and the EVUTIL_EAI_* / EVUTIL_AI_*
+ * values are the system's where it defines them (libevent's fallbacks otherwise). */
+#define evutil_addrinfo addrinfo
+#ifdef EAI_ADDRFAMILY
+#define EVUTIL_EAI_ADDRFAMILY EAI_ADDRFAMILY
+#else
+#define EVUTIL_EAI_ADDRFAMILY -901
+#endif
+#define EVUTIL_EAI_AGAIN EAI_AGAIN
+#define EVUTIL_EAI_BADFLAGS EAI_BADFLAGS
+#define EVUTIL_EAI_FAIL EAI_FAIL
+#define EVUTIL_EAI_FAMILY EAI_FAMILY
+#define EVUTIL_EAI_MEMORY EAI_MEMORY
+#ifdef EAI_NODATA
+#define EVUTIL_EAI_NODATA EAI_NODATA
+#else
+#define EVUTIL_EAI_NODATA -907
+#endif
+#define EVUTIL_EAI_NONAME EAI_NONAME
+#define EVUTIL_EAI_SERVICE EAI_SERVICE
+#define EVUTIL_EAI_SOCKTYPE EAI_SOCKTYPE
+#define EVUTIL_EAI_SYSTEM EAI_SYSTEM
+#define EVUTIL_EAI_CANCEL -90001 /* a pending lookup was cancelled */
+#define EVUTIL_AI_PASSIVE AI_PASSIVE
+#define EVUTIL_AI_CANONNAME AI_CANONNAME
+#define EVUTIL_AI_NUMERICHOST AI_NUMERICHOST
+#define EVUTIL_AI_NUMERICSERV AI_NUMERICSERV
+#define EVUTIL_AI_V4MAPPED AI_V4MAPPED
+#define EVUTIL_AI_ALL AI_ALL
+#define EVUTIL_AI_ADDRCONFIG AI_ADDRCONFIG
+int evutil_getaddrinfo(const char *nodename, const char *servname,
+		       const struct evutil_addrinfo *hints_in, struct evutil_addrinfo **res);
+void evutil_freeaddrinfo(struct evutil_addrinfo *ai);
+const char *evutil_gai_strerror(int err);
+
 #define evutil_offsetof(type, field) offsetof(type, field)
 
 #ifdef __cplusplus
