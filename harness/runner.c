@@ -45,6 +45,12 @@ static char side_dir[PATH_MAX - 32];
 /* A worker's bookkeeping: its shard of the selected cases, their indices in the whole
  * selection (which name their side files), and their durations. The unchecked fixture
  * sets `current` before each fork, so the case's child knows which case it is. */
+/* The selection, and the worker processes running it (globals: every forked process
+ * keeps them reachable until it exits, so leak checkers stay quiet). */
+static const struct bc_case **selected;
+static size_t nselected;
+static pid_t *workers;
+
 static const struct bc_case **shard;
 static size_t *shard_index;
 static size_t nshard;
@@ -209,8 +215,7 @@ static void print_linked_library(void)
 /* One worker: run the cases of selection indices w, w+jobs, w+2*jobs, ... with Check, one
  * forked process and one timeout each, and leave each case's verdict in the side
  * directory for the parent to assemble. */
-static int run_worker(const struct bc_case **selected, size_t nselected, size_t w, size_t jobs,
-		      double timeout)
+static int run_worker(size_t w, size_t jobs, double timeout)
 {
 	shard = calloc(nselected, sizeof *shard);
 	shard_index = calloc(nselected, sizeof *shard_index);
@@ -279,8 +284,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bevconf: --jobs wants a number >= 1\n");
 		return 2;
 	}
-	const struct bc_case **selected = calloc(bc_ncases, sizeof *selected);
-	size_t nselected = 0;
+	selected = calloc(bc_ncases, sizeof *selected);
 	for (size_t i = 0; i < bc_ncases; i++)
 		if (matches(bc_cases[i].id, prefixes, nprefixes))
 			selected[nselected++] = &bc_cases[i];
@@ -318,7 +322,7 @@ int main(int argc, char **argv)
 	if ((size_t)jobs > nselected)
 		jobs = (long)nselected;
 	fflush(stdout);
-	pid_t *workers = calloc(jobs, sizeof *workers);
+	workers = calloc(jobs, sizeof *workers);
 	for (long w = 0; w < jobs; w++) {
 		workers[w] = fork();
 		if (workers[w] < 0) {
@@ -326,7 +330,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (workers[w] == 0)
-			_exit(run_worker(selected, nselected, (size_t)w, (size_t)jobs, timeout));
+			_exit(run_worker((size_t)w, (size_t)jobs, timeout));
 	}
 	for (long w = 0; w < jobs; w++)
 		waitpid(workers[w], NULL, 0);
