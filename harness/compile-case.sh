@@ -25,4 +25,7 @@ stub=${obj%.o}.skip.c
 		echo "void $fn(struct bc_ctx *t) { (void)t; bc_skip(\"does not compile against this implementation: $src: $first\"); }"
 	done
 } >"$stub"
-"$@" -c "$stub" -o "$obj"
+"$@" -c "$stub" -o "$obj" || exit 1
+# The stub's dependency file would name only the stub: make the object out of date at
+# every build instead, so the file is tried again once the implementation grows.
+printf '%s: .bevconf-retry\n.PHONY: .bevconf-retry\n' "$obj" >"${obj%.o}.d"
