@@ -41,9 +41,9 @@ $(FUZZ_DIR)/libevent-planted-%/afl/.source-dir: fuzz/planted/%.patch
 	CC=afl-clang-fast CFLAGS="-g -O1" AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 PATCH=$(abspath $<) \
 		impls/libevent/build-source.sh debian $(@D) $(LE_CONFIGURE)
 
-# Instrumented builds are intermediate files to make: keep them.
+# Instrumented builds are intermediate files to make: keep them (only these: a global
+# .SECONDARY would stop make from rebuilding any missing object).
 .PRECIOUS: $(FUZZ_DIR)/%/.source-dir
-.SECONDARY:
 
 # ---- targets: build/fuzz/bin/<impl>/<target>-<engine> ----
 # impl_flags IMPL FLAVOUR: IMPL_CFLAGS=... IMPL_LIBS=... for build-target.sh
