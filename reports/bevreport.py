@@ -293,6 +293,9 @@ def classify(case, rec, impl, backend, oracle, orec, declared):
         diff = trace_diff(orec.get("trace"), rec.get("trace"))
     if raw_status == "SKIP":
         reason = rec.get("message") or "skipped"
+        # A declared divergence covers a case the implementation cannot run, too.
+        if declared is not None and level != "QUIRK" and not rec.get("synthesized"):
+            status, reason = "XFAIL", f"{declared} ({reason})"
     elif level == "QUIRK":
         quirk_outcome = raw_status == "PASS" or (raw_status == "FAIL" and rec.get("counts") is False)
         if quirk_outcome:
