@@ -121,7 +121,7 @@ td.none { background:#fafafa; color:#aaa; text-align:center; }
 .st-SAME-AS-ORACLE { background:#b2dfdb; color:#004d40; }
 .st-DIFFERS { background:#90caf9; color:#0d2f5a; }
 tr.hidden { display:none; }
-#detail { position:fixed; top:0; right:0; bottom:0; width:min(560px, 45vw); background:#fff;
+#detail { position:fixed; z-index:10; top:0; right:0; bottom:0; width:min(560px, 45vw); background:#fff;
           border-left:1px solid var(--line); box-shadow:-4px 0 12px rgba(0,0,0,.08);
           overflow:auto; padding:14px 18px; display:none; }
 body.has-detail #detail { display:block; }
