@@ -115,6 +115,10 @@ bev["deferred"] = bytes([6]) + o(EN, 0, 3) + o(EN, 1, 3) + o(EN, 2, 3) + o(W, 0,
     o(LOOP, 0, 3) + o(R, 0, 255) + o(R, 2, 255) + o(FREE, 0) + o(LOOP)
 bev["free-pending"] = bytes([2]) + o(EN, 0, 3) + o(FW, 0, 0, 2) + o(W, 0, 100) + o(LOOP) + o(FREE, 0) + o(LOOP, 0, 2)
 bev["consume"] = bytes([0x38]) + o(EN, 0, 1) + o(EN, 2, 1) + o(EN, 1, 2) + o(PW, 0, 250) + o(W, 1, 250) + o(LOOP, 0, 3)
+# Soak finding 443cefe5b57f (a harness false positive): the readcb re-run libevent queues at the
+# read high watermark (contract E6) runs after bufferevent_read emptied the input, below L.
+bev["wm-rerun-drained"] = bytes([0x30]) + o(WM, 0, 41, 61) + o(EN, 0, 3) + o(PW, 0, 134) + o(WAIT) + \
+    o(R, 0, 255) + o(LOOP, 0, 2)
 for k in range(8):
     bev["opts%d" % k] = bytes([k]) + o(EN, 0, 3) + o(EN, 1, 3) + o(EN, 2, 3) + o(W, 0, 20) + o(PW, 0, 20) + \
         o(W, 2, 20) + o(LOOP, 0, 1) + o(PR, 0, 50) + o(R, 0, 50) + o(R, 1, 50)
