@@ -531,8 +531,8 @@ void model_step(struct model *m, const struct op *op, struct obs *o, const struc
 		 * buffers hold references to their source (evbuffer_incref_ in
 		 * APPEND_CHAIN_MULTICAST), so a freed source referenced elsewhere stays alive with
 		 * its own multicast chains. Its references pass to the buffers referencing it, so
-		 * that model_skip still sees cycles through it (F3; the soak's finding ea207d7fc722
-		 * was such a cycle through a freed buffer). */
+		 * that model_skip still sees cycles through it (F3; soak findings ea207d7fc722,
+		 * ba91ce9529c3 and 9be6b1b2e9f4 were such cycles through a freed buffer). */
 		for (int i = 0; i < NBUF; i++)
 			if (m->b[i].refs >> op->b & 1)
 				m->b[i].refs = (m->b[i].refs & ~(1u << op->b)) | b->refs;
