@@ -133,7 +133,7 @@ selftest: impl-ok $(SELFTEST) $(RUNNER_SELFTEST) $(RUNNER)
 VALGRIND := valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
 valgrind: build $(SELFTEST)
 	$(VALGRIND) $(SELFTEST)
-	$(IMPL_ENV_$(BACKEND)) $(VALGRIND) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout 30 \
+	$(IMPL_ENV_$(BACKEND)) $(VALGRIND) $(RUNNER) --impl $(IMPL_BUILD_NAME) --timeout 30 --jobs $(CASE_JOBS) \
 		$(if $(BACKEND),--backend $(BACKEND)) $(subst $(comma), ,$(CASES))
 
 comma := ,
