@@ -134,9 +134,9 @@ fuzz-bench:
 		--targets "$(FUZZ_TARGETS)" --impls "$(BENCH_IMPLS)" --bin-dir $(FUZZ_DIR)/bin --fuzz-dir $(FUZZ_DIR)
 
 # The no-false-positive run: SECONDS split over the targets on the Debian build (the
-# differential target runs ref against the system libevent, under its ref binaries).
+# differential target compares that build with ref, linked in with renamed symbols).
 fuzz-soak:
-	$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/bin/$(if $(filter evbuffer_diff,$(t)),ref,libevent-debian)/$(t)-libfuzzer $(FUZZ_DIR)/bin/$(if $(filter evbuffer_diff,$(t)),ref,libevent-debian)/$(t)-replay)
+	$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/bin/libevent-debian/$(t)-libfuzzer $(FUZZ_DIR)/bin/libevent-debian/$(t)-replay)
 	python3 fuzz/campaign.py soak --seconds $(SECONDS) --targets "$(FUZZ_TARGETS)" --impl libevent-debian \
 		--jobs $(JOBS) --bin-dir $(FUZZ_DIR)/bin --out $(FUZZ_DIR)/campaigns
 
