@@ -214,3 +214,65 @@ void eb_read_frozen(struct bc_ctx *t)
 	close(sv[0]);
 	close(sv[1]);
 }
+
+/* ---- I54: a buffer holding referenced or file data cannot be referenced ---- */
+void eb_reference_nested(struct bc_ctx *t)
+{
+	struct evbuffer *orig = eb_new(t), *refd = eb_new(t), *dst = eb_new(t), *mixed = eb_new(t);
+	eb_fill(t, orig, 0, 300, 0);
+	bc_expect_int(t, "add_buffer_reference(refd, orig)", evbuffer_add_buffer_reference(refd, orig), 0);
+	bc_expect_int(t, "add_buffer_reference of a buffer holding referenced data",
+		      evbuffer_add_buffer_reference(dst, refd), -1);
+	bc_expect_int(t, "the refused destination is unchanged", evbuffer_get_length(dst), 0);
+
+	/* The referenced chunks keep their kind when moved whole and when partly drained. */
+	eb_fill(t, mixed, 0, 10, 0);
+	bc_expect_int(t, "add_buffer(mixed, refd)", evbuffer_add_buffer(mixed, refd), 0);
+	bc_expect_int(t, "add_buffer_reference of a buffer the referenced data was moved into",
+		      evbuffer_add_buffer_reference(dst, mixed), -1);
+	bc_expect_int(t, "drain the plain bytes and part of the referenced ones", evbuffer_drain(mixed, 110), 0);
+	bc_expect_int(t, "add_buffer_reference with referenced data still held",
+		      evbuffer_add_buffer_reference(dst, mixed), -1);
+	bc_expect_int(t, "drain the rest", evbuffer_drain(mixed, 200), 0);
+	eb_fill(t, mixed, 500, 50, 0);
+	bc_expect_int(t, "add_buffer_reference once the referenced data is gone",
+		      evbuffer_add_buffer_reference(dst, mixed), 0);
+	eb_expect_pattern(t, "the destination", dst, 500, 50);
+
+	struct evbuffer *file = eb_new(t);
+	int fd = pattern_file(t, 64);
+	bc_expect_int(t, "add_file", evbuffer_add_file(file, fd, 0, 64), 0); /* owns fd */
+	bc_expect_int(t, "add_buffer_reference of a buffer holding a file range",
+		      evbuffer_add_buffer_reference(dst, file), -1);
+	eb_expect_pattern(t, "the destination after the refusal", dst, 500, 50);
+	evbuffer_free(file);
+	evbuffer_free(mixed);
+	evbuffer_free(dst);
+	evbuffer_free(refd);
+	evbuffer_free(orig);
+}
+
+/* ---- I55: freezes are checked before "nothing to do" ---- */
+void eb_frozen_before_empty(struct bc_ctx *t)
+{
+	struct evbuffer *b = eb_new(t), *empty = eb_new(t), *other = eb_new(t);
+	eb_fill(t, b, 0, 100, 0);
+	evbuffer_freeze(b, 1);
+	bc_expect_int(t, "drain(b, 0) with the start frozen", evbuffer_drain(b, 0), -1);
+	evbuffer_unfreeze(b, 1);
+	bc_expect_int(t, "drain(b, 0) after unfreeze", evbuffer_drain(b, 0), 0);
+
+	bc_expect_int(t, "remove_buffer out of an empty buffer", evbuffer_remove_buffer(empty, other, 10), 0);
+	evbuffer_freeze(empty, 1);
+	bc_expect_int(t, "remove_buffer out of an empty start-frozen buffer",
+		      evbuffer_remove_buffer(empty, other, 10), -1);
+	bc_expect_int(t, "remove_buffer of 0 bytes out of it", evbuffer_remove_buffer(empty, other, 0), 0);
+	evbuffer_unfreeze(empty, 1);
+	evbuffer_freeze(other, 0);
+	bc_expect_int(t, "remove_buffer out of an empty buffer into an end-frozen one",
+		      evbuffer_remove_buffer(empty, other, 10), -1);
+	eb_expect_pattern(t, "b unchanged", b, 0, 100);
+	evbuffer_free(other);
+	evbuffer_free(empty);
+	evbuffer_free(b);
+}

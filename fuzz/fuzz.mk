@@ -80,23 +80,25 @@ $(foreach i,libevent-debian libevent-upstream $(patsubst fuzz/planted/%.patch,li
 # The system libevent (plain cc, static archive): replay only.
 $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_TARGET_SRC)
 	@mkdir -p $(@D)
-	CC=cc CFLAGS="-O1 -g" ENGINE=replay $(call fuzz_impl_env,libevent) fuzz/build-target.sh $* $@
+	CC=cc CFLAGS="-O1 -g" ENGINE=replay $(call fuzz_impl_env,libevent) \
+		$(if $(FUZZ_HAVE_REF),$(fuzz_ref_env)) fuzz/build-target.sh $* $@
+# The differential target links ref in: rebuild it when ref changes.
+$(if $(FUZZ_HAVE_REF),$(foreach i,libevent libevent-debian libevent-upstream,$(foreach e,libfuzzer afl replay gcov,\
+	$(FUZZ_DIR)/bin/$(i)/evbuffer_diff-$(e))): $(BUILD)/ref/lib/libevent.a)
 # ref: its own impl.mk says how to build and link it (IMPL_DEPS, IMPL_CFLAGS, IMPL_LIBS).
-$(FUZZ_DIR)/bin/ref/%-replay $(FUZZ_DIR)/bin/ref/%-libfuzzer $(FUZZ_DIR)/bin/ref/%-afl: $(FUZZ_TARGET_SRC)
+$(FUZZ_DIR)/bin/ref/%-replay $(FUZZ_DIR)/bin/ref/%-libfuzzer $(FUZZ_DIR)/bin/ref/%-afl: $(FUZZ_TARGET_SRC) \
+		$(if $(FUZZ_HAVE_REF),$(BUILD)/ref/lib/libevent.a)
 	$(if $(FUZZ_HAVE_REF),,$(error bevconf: impls/ref does not exist in this tree))
-	$(MAKE) --no-print-directory ref-deps IMPL=ref
 	@mkdir -p $(@D)
 	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" \
 		ENGINE=$(if $(filter %-replay,$@),replay,-fsanitize=fuzzer) \
 		$(call fuzz_impl_env,ref) $(if $(filter evbuffer_diff,$*),$(fuzz_ref_env)) fuzz/build-target.sh $* $@
 
-ref-deps: impl-ok $(IMPL_DEPS)
-
 # Bin path for the current TARGET/ENGINE/IMPL.
 FUZZ_BIN = $(FUZZ_DIR)/bin/$(FUZZ_IMPL)/$(TARGET)-$(ENGINE)
 FUZZ_REPLAY_BIN = $(FUZZ_DIR)/bin/$(FUZZ_IMPL)/$(TARGET)-replay
 
-.PHONY: fuzz fuzz-check-args fuzz-build fuzz-min fuzz-bench fuzz-soak fuzz-replay fuzz-test-oss print-impl-flags ref-deps
+.PHONY: fuzz fuzz-check-args fuzz-build fuzz-min fuzz-bench fuzz-soak fuzz-replay fuzz-test-oss print-impl-flags
 
 print-impl-flags: impl-ok $(IMPL_DEPS)
 	@echo '$(IMPL_CFLAGS)'
@@ -141,11 +143,12 @@ fuzz-soak:
 		--jobs $(JOBS) --bin-dir $(FUZZ_DIR)/bin --out $(FUZZ_DIR)/campaigns
 
 # Every committed corpus through the plain replay driver, against the system libevent
-# and every instrumented build that exists (make test; fast).
+# and every instrumented build that exists (make test; fast). The differential corpus
+# runs on each libevent build against ref, not on ref against itself.
 FUZZ_REPLAY_IMPLS = libevent $(foreach i,libevent-debian libevent-upstream,$(if $(wildcard $(FUZZ_DIR)/$(i)/asan/.source-dir),$(i))) $(if $(FUZZ_HAVE_REF),ref)
 fuzz-replay:
 	@for i in $(FUZZ_REPLAY_IMPLS); do for t in $(FUZZ_TARGETS); do \
-		case $$t in evbuffer_diff) [ $$i = ref ] || continue ;; esac; \
+		case $$t in evbuffer_diff) [ $$i != ref ] || continue ;; esac; \
 		$(MAKE) -s --no-print-directory $(FUZZ_DIR)/bin/$$i/$$t-replay IMPL=$$i >/dev/null || exit 1; \
 		out=$$($(FUZZ_DIR)/bin/$$i/$$t-replay fuzz/corpus/$$t 2>&1); st=$$?; \
 		printf 'fuzz-replay: %-18s %-17s %s\n' $$i $$t "$$(echo "$$out" | tail -n 1 | sed 's/^bevconf-replay: [^:]*: //')"; \

@@ -58,6 +58,10 @@ ev["freeze"] = add(0, 50) + bytes([FREEZE, bb(0), 1]) + two(DRAIN, 0, 0, 5) + tw
     readln(0, ANY) + lit(0, b"x") + bytes([UNFREEZE, bb(0), 1, FREEZE, bb(0), 0]) + lit(0, b"y") + \
     bytes([PRINTF, bb(0), 1, 5, 0, 0, 0, 4]) + bytes([RESERVE, bb(0), 10, 1, 3, 0, 0]) + \
     two(ADD_BUF, 0, 1) + add(1, 5) + two(ADD_BUF, 0, 1) + bytes([UNFREEZE, bb(0), 0])
+# Freezes checked before "nothing to do" (contract I55; ref divergences R2, R3).
+ev["frozen-first"] = add(0, 50) + bytes([FREEZE, bb(0), 1]) + two(DRAIN, 0, 0, 0) + \
+    bytes([FREEZE, bb(1), 1]) + two(REMOVE_BUF, 1, 0, 10) + two(REMOVE_BUF, 1, 0, 0) + \
+    bytes([UNFREEZE, bb(1), 1, FREEZE, bb(2), 0]) + two(REMOVE_BUF, 1, 2, 10)
 ev["callbacks"] = bytes([ADD_CB, bb(0), ADD_CB, bb(0), ADD_CB, bb(1)]) + add(0, 10) + two(ADD_BUF, 1, 0) + \
     bytes([CB_FLAGS, bb(0), 0, 0]) + add(1, 4) + bytes([CB_FLAGS, bb(0), 0, 1]) + readln(1, ANY) + \
     bytes([REMOVE_CB, bb(0), 1, 1, REMOVE_CB, bb(1), 2, 1, REMOVE_CB, bb(0), 0, 2, REMOVE_CB, bb(0), 2, 0]) + \

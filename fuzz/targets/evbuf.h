@@ -95,8 +95,11 @@ struct model *model_new(void);
 /* actual: the implementation's observation (resolves operations the contract leaves open). */
 void model_step(struct model *m, const struct op *op, struct obs *expect, const struct obs *actual);
 void model_free(struct model *m);
-/* Whether op would build a multicast reference cycle (a known libevent leak): skip it. */
+/* Whether op runs into a known libevent bug (reference cycles, F2, F4, F6): skip it. */
 int model_skip(const struct model *m, const struct op *op);
+/* Whether op's result depends on how an implementation chunks its data (I54): the model
+ * accepts either answer, so the differential target must not compare it. */
+int model_ambiguous(const struct model *m, const struct op *op);
 
 /* Compare two observations; on a difference, fuzz_fail with `who` in the message.
  * strict_impl=0 skips values the contract marks [impl] (peek/reserve vector counts). */

@@ -6,8 +6,11 @@
  *   I9/I10  add_buffer/prepend_buffer/remove_buffer: empty or same buffer is a no-op
  *           returning 0 before any freeze check (remove_buffer: n == 0 or same buffer);
  *   I12     add_buffer_reference onto itself returns -1 (but 0 when src is empty), and
- *           it ignores src's freezes; a src that itself holds referenced (multicast)
- *           data may be refused (-1): the model allows either answer then;
+ *           it ignores src's freezes;
+ *   I54     a src holding referenced (multicast) data is refused (-1). Which bytes sit in
+ *           such chains is tracked per byte; where that depends on chunk sizes (a
+ *           remove_buffer cut through referenced data copies the cut part) the mark is
+ *           "maybe", the model allows either answer and model_ambiguous() says so;
  *   I15/I14 EOL_ANY consumes the whole CR/LF run, so a CRLF split across arrivals gives an
  *           extra empty line;
  *   I23     search with an empty needle "finds" the start position;
@@ -25,11 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Per-byte marks: is the byte in a chain add_buffer_reference made (I54)? */
+enum { MK_PLAIN, MK_REF, MK_MAYBE };
+
 struct mbuf {
 	unsigned char d[MAXLEN + MAXDATA + 16];
+	unsigned char mk[MAXLEN + MAXDATA + 16]; /* MK_* of each byte of d */
 	size_t len;
 	int fs, fe; /* frozen start, frozen end */
-	int mc;     /* may hold multicast (add_buffer_reference) data */
 	unsigned refs; /* buffers whose data its multicast chains may reference (bit mask) */
 	int xe;     /* may hold two or more empty chains after its data (finding F6) */
 };
@@ -61,18 +67,42 @@ void model_free(struct model *m)
 	(void)m; /* reused by the next input */
 }
 
-static void append(struct mbuf *b, const unsigned char *d, size_t n)
+/* Append n bytes with marks mk (NULL: all MK_PLAIN). */
+static void append_marked(struct mbuf *b, const unsigned char *d, const unsigned char *mk, size_t n)
 {
 	if (n)
 		memmove(b->d + b->len, d, n);
+	if (mk)
+		MEMCPY(b->mk + b->len, mk, n);
+	else
+		memset(b->mk + b->len, MK_PLAIN, n);
 	b->len += n;
 }
 
-static void prepend(struct mbuf *b, const unsigned char *d, size_t n)
+static void append(struct mbuf *b, const unsigned char *d, size_t n)
+{
+	append_marked(b, d, NULL, n);
+}
+
+static void prepend_marked(struct mbuf *b, const unsigned char *d, const unsigned char *mk, size_t n)
 {
 	memmove(b->d + n, b->d, b->len);
+	memmove(b->mk + n, b->mk, b->len);
 	MEMCPY(b->d, d, n);
+	if (mk)
+		MEMCPY(b->mk, mk, n);
+	else
+		memset(b->mk, MK_PLAIN, n);
 	b->len += n;
+}
+
+/* Does b hold a byte marked k (MK_REF), or any referenced byte (k == MK_MAYBE)? */
+static int holds(const struct mbuf *b, int k)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (b->mk[i] == k || (k == MK_MAYBE && b->mk[i] != MK_PLAIN))
+			return 1;
+	return 0;
 }
 
 static void drain(struct mbuf *b, size_t n)
@@ -84,23 +114,22 @@ static void drain(struct mbuf *b, size_t n)
 	if (n && n == b->len)
 		b->xe = 0;
 	memmove(b->d, b->d + n, b->len - n);
+	memmove(b->mk, b->mk + n, b->len - n); /* a partly drained chain keeps its kind */
 	b->len -= n;
 	if (!b->len)
-		b->mc = 0, b->refs = 0;
+		b->refs = 0;
 }
 
 /* Move everything from s to the end (or front) of d. */
 static void move_all(struct mbuf *d, struct mbuf *s, int front)
 {
 	if (front)
-		prepend(d, s->d, s->len);
+		prepend_marked(d, s->d, s->mk, s->len);
 	else
-		append(d, s->d, s->len);
-	d->mc |= s->mc;
+		append_marked(d, s->d, s->mk, s->len);
 	d->refs |= s->refs;
 	d->xe |= s->xe; /* APPEND_CHAIN/COPY_CHAIN move src's empty chains too */
 	s->len = 0;
-	s->mc = 0;
 	s->refs = 0;
 	s->xe = 0;
 }
@@ -206,7 +235,7 @@ int model_skip(const struct model *m, const struct op *op)
 		/* libevent: pullup writes into the spare room of a shared (multicast) first
 		 * chain, so a buffer and the buffers referencing it corrupt each other's
 		 * data (finding F2 in fuzz/README.md). Skipped while sharing may exist. */
-		if (m->b[op->b].mc)
+		if (holds(&m->b[op->b], MK_MAYBE))
 			return 1;
 		for (int i = 0; i < NBUF; i++)
 			if (m->b[i].refs >> op->b & 1)
@@ -236,6 +265,13 @@ int model_skip(const struct model *m, const struct op *op)
 	return (reach(m, add) >> d) & 1;
 }
 
+int model_ambiguous(const struct model *m, const struct op *op)
+{
+	const struct mbuf *b = &m->b[op->b], *s = &m->b[op->b2];
+	return op->code == OP_ADD_BUFFER_REF && s->len && !b->fe && b != s && !holds(s, MK_REF) &&
+	       holds(s, MK_MAYBE);
+}
+
 static void fill(struct model *m, struct obs *o)
 {
 	for (int i = 0; i < NBUF; i++) {
@@ -257,7 +293,7 @@ void model_step(struct model *m, const struct op *op, struct obs *o, const struc
 	case OP_PREPEND:
 		o->ret = op->dlen && b->fs ? -1 : 0;
 		if (o->ret == 0)
-			prepend(b, op->data, op->dlen);
+			prepend_marked(b, op->data, NULL, op->dlen);
 		break;
 	case OP_ADD_PRINTF: {
 		char s[5200];
@@ -286,11 +322,12 @@ void model_step(struct model *m, const struct op *op, struct obs *o, const struc
 			o->ret = 0;
 		else if (b->fe || b == b2)
 			o->ret = -1;
-		else if (b2->mc && a && a->ret == -1)
-			o->ret = -1; /* src holds referenced data: refusing is allowed */
+		else if (holds(b2, MK_REF) || (holds(b2, MK_MAYBE) && a && a->ret == -1))
+			o->ret = -1; /* I54 */
 		else {
+			size_t at = b->len;
 			append(b, b2->d, b2->len);
-			b->mc = 1;
+			memset(b->mk + at, MK_REF, b2->len);
 			b->refs |= 1u << op->b2 | b2->refs;
 		}
 		break;
@@ -337,8 +374,18 @@ void model_step(struct model *m, const struct op *op, struct obs *o, const struc
 			if (n)
 				move_all(b2, b, 0);
 		} else {
-			append(b2, b->d, n);
-			b2->mc |= b->mc;
+			/* Whole chains move with their kind; the chain cut at n is copied. A
+			 * referenced byte surely sits in a whole chain when a plain byte follows it
+			 * before the cut (chains are of one kind); else it is only maybe referenced. */
+			size_t at = b2->len;
+			append_marked(b2, b->d, b->mk, n);
+			int boundary = b->mk[n] == MK_PLAIN;
+			for (size_t i = n; i-- > 0;) {
+				if (b->mk[i] == MK_PLAIN)
+					boundary = 1;
+				else if (!boundary)
+					b2->mk[at + i] = MK_MAYBE;
+			}
 			b2->refs |= b->refs;
 			drain(b, n);
 		}
@@ -537,7 +584,7 @@ void model_step(struct model *m, const struct op *op, struct obs *o, const struc
 			if (m->b[i].refs >> op->b & 1)
 				m->b[i].refs = (m->b[i].refs & ~(1u << op->b)) | b->refs;
 		b->len = 0;
-		b->fs = b->fe = b->mc = b->xe = 0;
+		b->fs = b->fe = b->xe = 0;
 		b->refs = 0;
 		for (int i = 0; i < NCB; i++)
 			if (m->cbbuf[i] == op->b)

@@ -13,4 +13,9 @@ void evbuffer_cb_set_nodefer_(struct evbuffer_cb_entry *ent);
 struct ev_lock;
 void evbuffer_share_lock_(struct evbuffer *buf, struct ev_lock *lock);
 
+/* evbuffer_add_reference for the bytes of a file segment: the chain is marked so that
+ * evbuffer_add_buffer_reference refuses a buffer holding it, as libevent does. */
+int evbuffer_add_file_range_(struct evbuffer *buf, const void *data, size_t n,
+			     evbuffer_ref_cleanup_cb cleanup, void *arg);
+
 #endif

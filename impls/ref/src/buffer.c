@@ -51,6 +51,10 @@ struct chain {
 	struct block *block;
 	size_t start; /* first byte in block->mem */
 	size_t len;
+	/* A view made by evbuffer_add_buffer_reference, or a file range: like libevent, a
+	 * buffer holding one is refused as the source of evbuffer_add_buffer_reference. The
+	 * mark moves with whole chains (add_buffer) and is lost when bytes are copied. */
+	bool unreferenceable;
 };
 
 struct evbuffer_cb_entry {
@@ -499,8 +503,8 @@ size_t evbuffer_add_iovec(struct evbuffer *buf, struct evbuffer_iovec *vec, int 
 	return added;
 }
 
-int evbuffer_add_reference(struct evbuffer *buf, const void *data, size_t n,
-			   evbuffer_ref_cleanup_cb cleanup, void *arg)
+static int add_reference(struct evbuffer *buf, const void *data, size_t n,
+			 evbuffer_ref_cleanup_cb cleanup, void *arg, bool unreferenceable)
 {
 	if (buf->freeze_end || n > SIZE_MAX - buf->total)
 		return -1;
@@ -517,6 +521,7 @@ int evbuffer_add_reference(struct evbuffer *buf, const void *data, size_t n,
 	b->cleanup_arg = arg;
 	c->block = b;
 	c->len = n;
+	c->unreferenceable = unreferenceable;
 	if (n == 0) { /* nothing to hold on to */
 		chain_free(c);
 		return 0;
@@ -527,6 +532,18 @@ int evbuffer_add_reference(struct evbuffer *buf, const void *data, size_t n,
 	buf->n_added += n;
 	changed(buf);
 	return 0;
+}
+
+int evbuffer_add_reference(struct evbuffer *buf, const void *data, size_t n,
+			   evbuffer_ref_cleanup_cb cleanup, void *arg)
+{
+	return add_reference(buf, data, n, cleanup, arg, false);
+}
+
+int evbuffer_add_file_range_(struct evbuffer *buf, const void *data, size_t n,
+			     evbuffer_ref_cleanup_cb cleanup, void *arg)
+{
+	return add_reference(buf, data, n, cleanup, arg, true);
 }
 
 /* ---- reserve / commit ---- */
@@ -607,12 +624,14 @@ static void consume(struct evbuffer *buf, size_t n)
 
 int evbuffer_drain(struct evbuffer *buf, size_t n)
 {
+	if (buf->total == 0)
+		return 0;
+	if (buf->freeze_start) /* as libevent: even draining 0 bytes of a frozen buffer fails */
+		return -1;
 	if (n > buf->total)
 		n = buf->total;
 	if (n == 0)
 		return 0;
-	if (buf->freeze_start)
-		return -1;
 	consume(buf, n);
 	buf->n_deleted += n;
 	changed(buf);
@@ -742,13 +761,12 @@ int evbuffer_prepend_buffer(struct evbuffer *dst, struct evbuffer *src)
 
 int evbuffer_remove_buffer(struct evbuffer *src, struct evbuffer *dst, size_t n)
 {
-	if (n > src->total)
-		n = src->total;
 	if (n == 0 || dst == src)
 		return 0;
-	if (dst->freeze_end || src->freeze_start)
+	if (dst->freeze_end || src->freeze_start) /* as libevent: even when src is empty */
 		return -1;
-	if (n == src->total) {
+	if (n >= src->total) {
+		n = src->total;
 		evbuffer_add_buffer(dst, src);
 		return (int)n;
 	}
@@ -784,6 +802,9 @@ int evbuffer_add_buffer_reference(struct evbuffer *dst, struct evbuffer *src)
 		return 0;
 	if (dst == src || dst->freeze_end)
 		return -1;
+	for (struct chain *c = src->first; c; c = c->next)
+		if (c->unreferenceable)
+			return -1;
 	size_t n = 0;
 	for (struct chain *c = src->first; c; c = c->next) {
 		if (!c->len)
@@ -792,6 +813,7 @@ int evbuffer_add_buffer_reference(struct evbuffer *dst, struct evbuffer *src)
 		if (!view)
 			break;
 		*view = *c;
+		view->unreferenceable = true;
 		view->block->refcnt++; /* now read-only for both buffers */
 		drop_empty_tail(dst);
 		append_chain(dst, view);

@@ -14,6 +14,7 @@
 
 #include <event2/buffer.h>
 
+#include "buffer-internal.h"
 #include "mm-internal.h"
 
 struct evbuffer_file_segment {
@@ -100,7 +101,7 @@ int evbuffer_add_file_segment(struct evbuffer *buf, struct evbuffer_file_segment
 	size_t avail = seg->length - (size_t)offset;
 	size_t n = length < 0 || (size_t)length > avail ? avail : (size_t)length;
 	seg->refcnt++;
-	if (evbuffer_add_reference(buf, seg->data + offset, n, range_released, seg) != 0) {
+	if (evbuffer_add_file_range_(buf, seg->data + offset, n, range_released, seg) != 0) {
 		seg->refcnt--;
 		return -1;
 	}
