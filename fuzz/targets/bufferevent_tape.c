@@ -226,10 +226,10 @@ static void breaker(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-/* One pass of the loop. EVLOOP_NONBLOCK alone keeps iterating while callbacks stay
- * active, and some tapes keep a callback active forever (fuzz/findings/
- * nonblock-loop-spins.tape, under triage): a zero timer breaks the loop after the
- * iteration that runs it. */
+/* One pass of the loop. A readcb that returns at the read high watermark is queued
+ * again at once, forever (contract E6; fuzz/findings/nonblock-loop-spins.tape), so
+ * EVLOOP_NONBLOCK alone may never return: a zero timer calls loopbreak, which libevent
+ * checks between callbacks. */
 static void loop_pass(void)
 {
 	static const struct timeval zero = { 0, 0 };
