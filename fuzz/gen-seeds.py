@@ -135,7 +135,12 @@ for target, seeds in (("evbuffer_tape", ev), ("bufferevent_tape", bev)):
         with open(os.path.join(d, name + ".tape"), "wb") as fh:
             fh.write(data)
     print("gen-seeds: %d tapes in fuzz/corpus/%s" % (len(seeds), target))
-# evbuffer_diff reads the same tapes as evbuffer_tape.
+# evbuffer_diff reads the same tapes as evbuffer_tape, plus the ref divergences it found
+# (fuzz/findings/ref-*.tape, fixed), so that make test replays them.
 d = os.path.join(TOP, "fuzz", "corpus", "evbuffer_diff")
 shutil.rmtree(d, ignore_errors=True)
 shutil.copytree(os.path.join(TOP, "fuzz", "corpus", "evbuffer_tape"), d)
+fdir = os.path.join(TOP, "fuzz", "findings")
+for name in sorted(os.listdir(fdir)):
+    if name.startswith("ref-") and name.endswith(".tape"):
+        shutil.copy(os.path.join(fdir, name), os.path.join(d, "finding-" + name))

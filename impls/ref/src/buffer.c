@@ -5,7 +5,7 @@
  * the space after the last chain's window can take appended bytes) or a caller's
  * (evbuffer_add_reference: read-only, with a cleanup function). Blocks are reference
  * counted so that evbuffer_add_buffer_reference can show the same bytes in two buffers;
- * a block is written to only while exactly one chain uses it.
+ * a block is written to only while exactly one chain uses it and that chain is not a view.
  *
  * Invariant: only the last chain may be empty (space reserved for the next write).
  *
@@ -123,10 +123,18 @@ static unsigned char *chain_data(const struct chain *c)
 	return c->block->mem + c->start;
 }
 
+/* Whether c's block may be written: ours and used by c alone. A view stays read-only even
+ * when its source is gone (libevent's multicast chains are immutable), so that bytes
+ * added later land in a plain chain that add_buffer_reference accepts. */
+static bool chain_writable(const struct chain *c)
+{
+	return c->block->owned && c->block->refcnt == 1 && !c->unreferenceable;
+}
+
 /* Bytes that can be appended to c in place. */
 static size_t chain_room(const struct chain *c)
 {
-	if (!c->block->owned || c->block->refcnt != 1)
+	if (!chain_writable(c))
 		return 0;
 	return c->block->size - c->start - c->len;
 }
@@ -432,7 +440,7 @@ int evbuffer_prepend(struct evbuffer *buf, const void *data, size_t n)
 	if (buf->freeze_start || n > SIZE_MAX - buf->total)
 		return -1;
 	struct chain *c = buf->first;
-	if (c && c->block->owned && c->block->refcnt == 1 && (c->len == 0 || c->start >= n)) {
+	if (c && chain_writable(c) && (c->len == 0 || c->start >= n)) {
 		if (c->len == 0)
 			c->start = c->block->size >= n ? c->block->size - n : 0;
 		if (c->start >= n) {
