@@ -45,69 +45,90 @@ $(FUZZ_DIR)/libevent-planted-%/afl/.source-dir: fuzz/planted/%.patch
 # .SECONDARY would stop make from rebuilding any missing object).
 .PRECIOUS: $(FUZZ_DIR)/%/.source-dir
 
+# ---- ref, instrumented the same three ways: build/fuzz/ref/<flavour>/libevent.a ----
+# ref's own compile line (REF_CFLAGS, impls/ref/rules.mk) with the flavour's compiler and
+# flags; its `.source-dir` names where gcov data lands (fuzz-bench line coverage).
+FUZZ_REF_CC_asan := clang
+FUZZ_REF_CFLAGS_asan := $(FUZZ_SAN) -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link
+FUZZ_REF_CC_afl := AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 afl-clang-fast
+FUZZ_REF_CFLAGS_afl := -g -O1
+FUZZ_REF_CC_gcov := gcc
+FUZZ_REF_CFLAGS_gcov := -O0 -g --coverage
+define fuzz_ref_rules
+$(FUZZ_DIR)/ref/$(1)/obj/%.o: CFLAGS = $(FUZZ_REF_CFLAGS_$(1))
+$(FUZZ_DIR)/ref/$(1)/obj/%.o: impls/ref/src/%.c
+	@mkdir -p $$(@D)
+	$(FUZZ_REF_CC_$(1)) $$(REF_CFLAGS) -c $$< -o $$@
+$(FUZZ_DIR)/ref/$(1)/libevent.a: $(patsubst impls/ref/src/%.c,$(FUZZ_DIR)/ref/$(1)/obj/%.o,$(REF_SRC))
+	rm -f $$@
+	ar rcs $$@ $$^
+	echo $(FUZZ_DIR)/ref/$(1)/obj >$(FUZZ_DIR)/ref/$(1)/.source-dir
+endef
+ifneq ($(FUZZ_HAVE_REF),)
+$(foreach f,asan afl gcov,$(eval $(call fuzz_ref_rules,$(f))))
+-include $(wildcard $(FUZZ_DIR)/ref/*/obj/*.d)
+endif
+
 # ---- targets: build/fuzz/bin/<impl>/<target>-<engine> ----
-# impl_flags IMPL FLAVOUR: IMPL_CFLAGS=... IMPL_LIBS=... for build-target.sh
+# fuzz_impl_env IMPL FLAVOUR: IMPL_CFLAGS=... IMPL_LIBS=... for build-target.sh
 fuzz_prefix = $(FUZZ_DIR)/$(1)/$(2)
 fuzz_impl_env = $(if $(filter libevent,$(1)),\
 	IMPL_CFLAGS="$$(pkg-config --cflags libevent)" IMPL_LIBS="$$(pkg-config --variable=libdir libevent)/libevent.a",\
 	$(if $(filter ref,$(1)),\
-	IMPL_CFLAGS="$$($(MAKE) -s --no-print-directory print-impl-flags IMPL=ref | sed -n 1p)" \
-	IMPL_LIBS="$$($(MAKE) -s --no-print-directory print-impl-flags IMPL=ref | sed -n 2p)",\
+	IMPL_CFLAGS=-Iimpls/ref/include IMPL_LIBS=$(call fuzz_prefix,ref,$(2))/libevent.a,\
 	IMPL_CFLAGS=-I$(call fuzz_prefix,$(1),$(2))/include IMPL_LIBS=$(call fuzz_prefix,$(1),$(2))/lib/libevent.a))
-fuzz_ref_env = REF_CFLAGS="$$($(MAKE) -s --no-print-directory print-impl-flags IMPL=ref | sed -n 1p)" \
-	REF_LIBS="$$($(MAKE) -s --no-print-directory print-impl-flags IMPL=ref | sed -n 2p)"
-fuzz_lib_dep = $(if $(filter libevent ref,$(1)),,$(call fuzz_prefix,$(1),$(2))/.source-dir)
+fuzz_lib_dep = $(if $(filter ref,$(1)),$(call fuzz_prefix,ref,$(2))/libevent.a,$(call fuzz_prefix,$(1),$(2))/.source-dir)
+# evbuffer_diff links ref in too, built like the other side (FLAVOUR plain: ref's check build).
+fuzz_ref_lib = $(if $(filter plain,$(1)),$(BUILD)/ref/lib/libevent.a,$(call fuzz_prefix,ref,$(1))/libevent.a)
+fuzz_ref_env = $(if $(filter evbuffer_diff,$(2)),REF_CFLAGS=-Iimpls/ref/include REF_LIBS=$(call fuzz_ref_lib,$(1)))
 FUZZ_TARGET_SRC := $(wildcard fuzz/targets/*.c fuzz/targets/*.h fuzz/replay.c harness/fault.c fuzz/build-target.sh)
 
+# One set of rules per implementation: IMPL, then how each engine builds (CC CFLAGS ENGINE
+# and the library flavour).
 define fuzz_bin_rules
 $(FUZZ_DIR)/bin/$(1)/%-libfuzzer: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),asan)
 	@mkdir -p $$(@D)
 	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" ENGINE=-fsanitize=fuzzer \
-		$(call fuzz_impl_env,$(1),asan) $(if $(FUZZ_HAVE_REF),$$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
+		$(call fuzz_impl_env,$(1),asan) $$(call fuzz_ref_env,asan,$$*) fuzz/build-target.sh $$* $$@
 $(FUZZ_DIR)/bin/$(1)/%-replay: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),asan)
 	@mkdir -p $$(@D)
 	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" ENGINE=replay \
-		$(call fuzz_impl_env,$(1),asan) $(if $(FUZZ_HAVE_REF),$$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
+		$(call fuzz_impl_env,$(1),asan) $$(call fuzz_ref_env,asan,$$*) fuzz/build-target.sh $$* $$@
 $(FUZZ_DIR)/bin/$(1)/%-afl: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),afl)
 	@mkdir -p $$(@D)
 	CC=afl-clang-fast CFLAGS="-g -O1" AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 ENGINE=-fsanitize=fuzzer \
-		$(call fuzz_impl_env,$(1),afl) $(if $(FUZZ_HAVE_REF),$$(fuzz_ref_env)) fuzz/build-target.sh $$* $$@
+		$(call fuzz_impl_env,$(1),afl) $$(call fuzz_ref_env,afl,$$*) fuzz/build-target.sh $$* $$@
 $(FUZZ_DIR)/bin/$(1)/%-gcov: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),gcov)
 	@mkdir -p $$(@D)
-	CC=gcc CFLAGS="-O0 -g --coverage" ENGINE=replay $(call fuzz_impl_env,$(1),gcov) fuzz/build-target.sh $$* $$@
+	CC=gcc CFLAGS="-O0 -g --coverage" ENGINE=replay \
+		$(call fuzz_impl_env,$(1),gcov) $$(call fuzz_ref_env,gcov,$$*) fuzz/build-target.sh $$* $$@
 endef
-$(foreach i,libevent-debian libevent-upstream $(patsubst fuzz/planted/%.patch,libevent-planted-%,$(wildcard fuzz/planted/*.patch)),$(eval $(call fuzz_bin_rules,$(i))))
+FUZZ_PLANTED := $(patsubst fuzz/planted/%.patch,libevent-planted-%,$(wildcard fuzz/planted/*.patch))
+$(foreach i,libevent-debian libevent-upstream $(FUZZ_PLANTED) $(if $(FUZZ_HAVE_REF),ref),$(eval $(call fuzz_bin_rules,$(i))))
 # The system libevent (plain cc, static archive): replay only.
 $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_TARGET_SRC)
 	@mkdir -p $(@D)
-	CC=cc CFLAGS="-O1 -g" ENGINE=replay $(call fuzz_impl_env,libevent) \
-		$(if $(FUZZ_HAVE_REF),$(fuzz_ref_env)) fuzz/build-target.sh $* $@
-# The differential target links ref in: rebuild it when ref changes.
-$(if $(FUZZ_HAVE_REF),$(foreach i,libevent libevent-debian libevent-upstream,$(foreach e,libfuzzer afl replay gcov,\
-	$(FUZZ_DIR)/bin/$(i)/evbuffer_diff-$(e))): $(BUILD)/ref/lib/libevent.a)
-# ref: its own impl.mk says how to build and link it (IMPL_DEPS, IMPL_CFLAGS, IMPL_LIBS).
-$(FUZZ_DIR)/bin/ref/%-replay $(FUZZ_DIR)/bin/ref/%-libfuzzer $(FUZZ_DIR)/bin/ref/%-afl: $(FUZZ_TARGET_SRC) \
-		$(if $(FUZZ_HAVE_REF),$(BUILD)/ref/lib/libevent.a)
-	$(if $(FUZZ_HAVE_REF),,$(error bevconf: impls/ref does not exist in this tree))
-	@mkdir -p $(@D)
-	CC=clang CFLAGS="$(FUZZ_SAN) -fno-sanitize-recover=undefined" \
-		ENGINE=$(if $(filter %-replay,$@),replay,-fsanitize=fuzzer) \
-		$(call fuzz_impl_env,ref) $(if $(filter evbuffer_diff,$*),$(fuzz_ref_env)) fuzz/build-target.sh $* $@
+	CC=cc CFLAGS="-O1 -g" ENGINE=replay $(call fuzz_impl_env,libevent) $(call fuzz_ref_env,plain,$*) \
+		fuzz/build-target.sh $* $@
+# The differential target also depends on the ref it links (a pattern rule cannot say so).
+ifneq ($(FUZZ_HAVE_REF),)
+$(foreach i,libevent-debian libevent-upstream $(FUZZ_PLANTED) ref,$(foreach e,libfuzzer replay,\
+	$(eval $(FUZZ_DIR)/bin/$(i)/evbuffer_diff-$(e): $(call fuzz_ref_lib,asan)))\
+	$(eval $(FUZZ_DIR)/bin/$(i)/evbuffer_diff-afl: $(call fuzz_ref_lib,afl))\
+	$(eval $(FUZZ_DIR)/bin/$(i)/evbuffer_diff-gcov: $(call fuzz_ref_lib,gcov)))
+$(FUZZ_DIR)/bin/libevent/evbuffer_diff-replay: $(call fuzz_ref_lib,plain)
+endif
 
 # Bin path for the current TARGET/ENGINE/IMPL.
 FUZZ_BIN = $(FUZZ_DIR)/bin/$(FUZZ_IMPL)/$(TARGET)-$(ENGINE)
 FUZZ_REPLAY_BIN = $(FUZZ_DIR)/bin/$(FUZZ_IMPL)/$(TARGET)-replay
 
-.PHONY: fuzz fuzz-check-args fuzz-build fuzz-min fuzz-bench fuzz-soak fuzz-replay fuzz-test-oss print-impl-flags
-
-print-impl-flags: impl-ok $(IMPL_DEPS)
-	@echo '$(IMPL_CFLAGS)'
-	@echo '$(IMPL_LIBS)'
+.PHONY: fuzz fuzz-check-args fuzz-build fuzz-min fuzz-bench fuzz-soak fuzz-replay fuzz-test-oss
 
 fuzz-check-args:
 	$(if $(filter $(TARGET),$(FUZZ_TARGETS)),,$(error bevconf: unknown TARGET=$(TARGET); available: $(FUZZ_TARGETS)$(if $(FUZZ_HAVE_REF),, (evbuffer_diff needs impls/ref: skipped))))
 	$(if $(filter $(ENGINE),libfuzzer afl),,$(error bevconf: unknown ENGINE=$(ENGINE); available: libfuzzer afl))
-	$(if $(filter $(FUZZ_IMPL),$(FUZZ_IMPLS) $(patsubst fuzz/planted/%.patch,libevent-planted-%,$(wildcard fuzz/planted/*.patch))),,$(error bevconf: IMPL=$(FUZZ_IMPL) cannot be fuzzed; available: $(FUZZ_IMPLS)))
+	$(if $(filter $(FUZZ_IMPL),$(FUZZ_IMPLS) $(FUZZ_PLANTED)),,$(error bevconf: IMPL=$(FUZZ_IMPL) cannot be fuzzed; available: $(FUZZ_IMPLS)))
 	@:
 
 fuzz: fuzz-check-args
@@ -130,8 +151,8 @@ fuzz-min: fuzz-check-args
 BENCH_IMPLS ?= libevent-debian libevent-upstream $(if $(FUZZ_HAVE_REF),ref)
 fuzz-bench:
 	$(MAKE) --no-print-directory $(foreach i,$(BENCH_IMPLS),$(foreach t,$(FUZZ_TARGETS),\
-		$(FUZZ_DIR)/bin/$(i)/$(t)-libfuzzer $(FUZZ_DIR)/bin/$(i)/$(t)-replay \
-		$(if $(filter ref,$(i)),,$(FUZZ_DIR)/bin/$(i)/$(t)-gcov)))
+		$(if $(filter ref-evbuffer_diff,$(i)-$(t)),,\
+		$(FUZZ_DIR)/bin/$(i)/$(t)-libfuzzer $(FUZZ_DIR)/bin/$(i)/$(t)-replay $(FUZZ_DIR)/bin/$(i)/$(t)-gcov)))
 	python3 fuzz/campaign.py bench --seconds $(or $(BENCH_SECONDS),$(if $(filter command line,$(origin SECONDS)),$(SECONDS),30)) \
 		--targets "$(FUZZ_TARGETS)" --impls "$(BENCH_IMPLS)" --bin-dir $(FUZZ_DIR)/bin --fuzz-dir $(FUZZ_DIR)
 
