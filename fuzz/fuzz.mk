@@ -42,8 +42,10 @@ $(FUZZ_DIR)/libevent-planted-%/afl/.source-dir: fuzz/planted/%.patch
 		impls/libevent/build-source.sh debian $(@D) $(LE_CONFIGURE)
 
 # Instrumented builds are intermediate files to make: keep them (only these: a global
-# .SECONDARY would stop make from rebuilding any missing object).
-.PRECIOUS: $(FUZZ_DIR)/%/.source-dir
+# .SECONDARY would stop make from rebuilding any missing object). .PRECIOUS takes the
+# rules' own target patterns, character for character.
+.PRECIOUS: $(foreach f,asan afl gcov,$(FUZZ_DIR)/libevent-%/$(f)/.source-dir) \
+	$(foreach f,asan afl,$(FUZZ_DIR)/libevent-planted-%/$(f)/.source-dir)
 
 # ---- ref, instrumented the same three ways: build/fuzz/ref/<flavour>/libevent.a ----
 # ref's own compile line (REF_CFLAGS, impls/ref/rules.mk) with the flavour's compiler and
@@ -58,7 +60,7 @@ define fuzz_ref_rules
 $(FUZZ_DIR)/ref/$(1)/obj/%.o: CFLAGS = $(FUZZ_REF_CFLAGS_$(1))
 $(FUZZ_DIR)/ref/$(1)/obj/%.o: impls/ref/src/%.c
 	@mkdir -p $$(@D)
-	$(FUZZ_REF_CC_$(1)) $$(REF_CFLAGS) -c $$< -o $$@
+	$(FUZZ_REF_CC_$(1)) $$(REF_CFLAGS) -c $$(abspath $$<) -o $$@
 $(FUZZ_DIR)/ref/$(1)/libevent.a: $(patsubst impls/ref/src/%.c,$(FUZZ_DIR)/ref/$(1)/obj/%.o,$(REF_SRC))
 	rm -f $$@
 	ar rcs $$@ $$^
@@ -153,7 +155,7 @@ fuzz-bench:
 	$(MAKE) --no-print-directory $(foreach i,$(BENCH_IMPLS),$(foreach t,$(FUZZ_TARGETS),\
 		$(if $(filter ref-evbuffer_diff,$(i)-$(t)),,\
 		$(FUZZ_DIR)/bin/$(i)/$(t)-libfuzzer $(FUZZ_DIR)/bin/$(i)/$(t)-replay $(FUZZ_DIR)/bin/$(i)/$(t)-gcov)))
-	python3 fuzz/campaign.py bench --seconds $(or $(BENCH_SECONDS),$(if $(filter command line,$(origin SECONDS)),$(SECONDS),30)) \
+	python3 fuzz/campaign.py bench --seconds $(if $(filter command line,$(origin SECONDS)),$(SECONDS),30) \
 		--targets "$(FUZZ_TARGETS)" --impls "$(BENCH_IMPLS)" --bin-dir $(FUZZ_DIR)/bin --fuzz-dir $(FUZZ_DIR)
 
 # The no-false-positive run: SECONDS split over the targets on the Debian build (the
