@@ -11,7 +11,8 @@
 #   make test                     bevconf's own tests: fault-layer self-tests, the suite on
 #                                 every built-in implementation and backend, bad-input checks,
 #                                 the report tests (fixtures, report-diff, headless Chromium),
-#                                 fuzz corpora replayed, the OSS-Fuzz build script
+#                                 fuzz corpora replayed, the OSS-Fuzz build script, mutants
+#   make mutants [MUTANTS=name..] ref broken on purpose (harness/mutants/): the cases must fail
 #   make fuzz TARGET=... ENGINE=libfuzzer|afl IMPL=... SECONDS=... JOBS=...   see fuzz/README.md
 # All build outputs go to build/.
 
@@ -77,7 +78,7 @@ RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/har
 
 .PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind \
 	print-backends print-results coverage coverage-regress flaky flaky-one bench bench-one bench-progs bench-io-one \
-	report report-diff test-reports e2e test-install-ref
+	report report-diff test-reports e2e test-install-ref mutants
 .DELETE_ON_ERROR:
 
 all: build
@@ -178,10 +179,16 @@ test:
 	$(MAKE) --no-print-directory test-reports
 	$(MAKE) --no-print-directory fuzz-test-oss
 	$(MAKE) --no-print-directory fuzz-replay
+	$(if $(wildcard impls/ref/impl.mk),$(MAKE) --no-print-directory mutants)
 	@find $(BUILD) -name results.jsonl -exec cat {} + | awk ' \
 		/"status":"PASS"/ { p++ } /"status":"SKIP"/ { s++ } \
 		/"counts":true/ && !/"status":"(PASS|SKIP)"/ { f++ } \
 		END { printf "bevconf: %d passed, %d failed, %d skipped\n", p, f, s }'
+
+# Each harness/mutants/<name>.patch breaks one rule in a copy of ref's sources; the cases
+# it names must pass on ref and fail on the mutant (MUTANTS=name... for some of them).
+mutants:
+	MAKE="$(MAKE)" harness/mutants.sh $(MUTANTS)
 
 test-prefixes: impl-ok
 	rm -rf $(PREFIXES) && mkdir -p $(PREFIXES)

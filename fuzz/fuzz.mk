@@ -58,10 +58,10 @@ FUZZ_REF_CC_gcov := gcc
 FUZZ_REF_CFLAGS_gcov := -O0 -g --coverage
 define fuzz_ref_rules
 $(FUZZ_DIR)/ref/$(1)/obj/%.o: CFLAGS = $(FUZZ_REF_CFLAGS_$(1))
-$(FUZZ_DIR)/ref/$(1)/obj/%.o: impls/ref/src/%.c
+$(FUZZ_DIR)/ref/$(1)/obj/%.o: $(REF_SRCDIR)/%.c
 	@mkdir -p $$(@D)
 	$(FUZZ_REF_CC_$(1)) $$(REF_CFLAGS) -c $$(abspath $$<) -o $$@
-$(FUZZ_DIR)/ref/$(1)/libevent.a: $(patsubst impls/ref/src/%.c,$(FUZZ_DIR)/ref/$(1)/obj/%.o,$(REF_SRC))
+$(FUZZ_DIR)/ref/$(1)/libevent.a: $(patsubst $(REF_SRCDIR)/%.c,$(FUZZ_DIR)/ref/$(1)/obj/%.o,$(REF_SRC))
 	rm -f $$@
 	ar rcs $$@ $$^
 	echo $(FUZZ_DIR)/ref/$(1)/obj >$(FUZZ_DIR)/ref/$(1)/.source-dir

@@ -1,12 +1,14 @@
 # impls/ref/rules.mk: building ref's library, and installing it the way libevent's own
 # `make install` lays itself out, so that `make check LIBEVENT_PREFIX=<dir>` runs it too:
 #   make install-ref PREFIX=<dir>
-REF_SRC := $(wildcard impls/ref/src/*.c)
+# REF_SRCDIR: where the sources are (harness/mutants.sh points it at a mutated copy).
+REF_SRCDIR ?= impls/ref/src
+REF_SRC := $(wildcard $(REF_SRCDIR)/*.c)
 REF_LIBDIR = $(BUILD)/ref/lib
-REF_OBJ = $(patsubst impls/ref/src/%.c,$(REF_LIBDIR)/obj/%.o,$(REF_SRC))
-REF_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iimpls/ref/include -Iimpls/ref/src -MMD -MP
+REF_OBJ = $(patsubst $(REF_SRCDIR)/%.c,$(REF_LIBDIR)/obj/%.o,$(REF_SRC))
+REF_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iimpls/ref/include -I$(REF_SRCDIR) -MMD -MP
 
-$(BUILD)/ref/lib/obj/%.o: impls/ref/src/%.c
+$(BUILD)/ref/lib/obj/%.o: $(REF_SRCDIR)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REF_CFLAGS) -c $< -o $@
 
