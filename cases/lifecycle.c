@@ -328,7 +328,9 @@ void getfd_setfd(struct bc_ctx *t)
 /* ---- G15: UNLOCK_CALLBACKS needs DEFER_CALLBACKS ---- */
 void new_unlock_without_defer(struct bc_ctx *t)
 {
+	int saved = bc_stderr_silence(t); /* libevent warns "UNLOCK_CALLBACKS requires DEFER_CALLBACKS" */
 	struct bufferevent *b = bufferevent_socket_new(t->base, -1, BEV_OPT_UNLOCK_CALLBACKS);
+	bc_stderr_restore(saved);
 	if (b)
 		bufferevent_free(b);
 	bc_expect(t, b == NULL, "bufferevent_socket_new(UNLOCK_CALLBACKS without DEFER_CALLBACKS) returns NULL");

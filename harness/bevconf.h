@@ -139,6 +139,10 @@ size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b);
 /* Keep reading a raw fd from the loop into b (EV_READ|EV_PERSIST) until EOF. */
 void bc_peer_reader(struct bc_ctx *t, evutil_socket_t fd, struct bc_bytes *b);
 bool bc_fd_is_open(evutil_socket_t fd);
+/* Send the process's stderr to /dev/null, for a call that makes the implementation warn
+ * on purpose (any implementation: no logging API needed); bc_stderr_restore undoes it. */
+int bc_stderr_silence(struct bc_ctx *t);
+void bc_stderr_restore(int saved);
 
 void bc_bytes_add(struct bc_bytes *b, const void *p, size_t n);
 void bc_bytes_free(struct bc_bytes *b);

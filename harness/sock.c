@@ -157,3 +157,19 @@ void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_byte
 		bc_fail(t, check, "the cyclic pattern, byte for byte", a);
 	}
 }
+
+int bc_stderr_silence(struct bc_ctx *t)
+{
+	fflush(stderr);
+	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	bc_expect(t, saved >= 0 && null >= 0 && dup2(null, 2) == 2, "harness: silence stderr");
+	close(null);
+	return saved;
+}
+
+void bc_stderr_restore(int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
