@@ -96,11 +96,11 @@ static void prepend_marked(struct mbuf *b, const unsigned char *d, const unsigne
 	b->len += n;
 }
 
-/* Does b hold a byte marked k (MK_REF), or any referenced byte (k == MK_MAYBE)? */
-static int holds(const struct mbuf *b, int k)
+/* Does b surely hold referenced bytes (strict), or bytes that are or may be referenced? */
+static int holds_ref(const struct mbuf *b, int strict)
 {
 	for (size_t i = 0; i < b->len; i++)
-		if (b->mk[i] == k || (k == MK_MAYBE && b->mk[i] != MK_PLAIN))
+		if (b->mk[i] == MK_REF || (!strict && b->mk[i] == MK_MAYBE))
 			return 1;
 	return 0;
 }
@@ -235,7 +235,7 @@ int model_skip(const struct model *m, const struct op *op)
 		/* libevent: pullup writes into the spare room of a shared (multicast) first
 		 * chain, so a buffer and the buffers referencing it corrupt each other's
 		 * data (finding F2 in fuzz/README.md). Skipped while sharing may exist. */
-		if (holds(&m->b[op->b], MK_MAYBE))
+		if (holds_ref(&m->b[op->b], 0))
 			return 1;
 		for (int i = 0; i < NBUF; i++)
 			if (m->b[i].refs >> op->b & 1)
@@ -268,8 +268,8 @@ int model_skip(const struct model *m, const struct op *op)
 int model_ambiguous(const struct model *m, const struct op *op)
 {
 	const struct mbuf *b = &m->b[op->b], *s = &m->b[op->b2];
-	return op->code == OP_ADD_BUFFER_REF && s->len && !b->fe && b != s && !holds(s, MK_REF) &&
-	       holds(s, MK_MAYBE);
+	return op->code == OP_ADD_BUFFER_REF && s->len && !b->fe && b != s && !holds_ref(s, 1) &&
+	       holds_ref(s, 0);
 }
 
 static void fill(struct model *m, struct obs *o)
@@ -322,7 +322,7 @@ void model_step(struct model *m, const struct op *op, struct obs *o, const struc
 			o->ret = 0;
 		else if (b->fe || b == b2)
 			o->ret = -1;
-		else if (holds(b2, MK_REF) || (holds(b2, MK_MAYBE) && a && a->ret == -1))
+		else if (holds_ref(b2, 1) || (holds_ref(b2, 0) && a && a->ret == -1))
 			o->ret = -1; /* I54 */
 		else {
 			size_t at = b->len;
