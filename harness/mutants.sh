@@ -67,16 +67,16 @@ for p in $patches; do
 		survived=$((survived + 1))
 		continue
 	fi
-	run_cases "$out/mutant" $(killers "$p")
+	kills=$(killers "$p")
+	run_cases "$out/mutant" $kills
 	if [ ! -s "$out/ref/default/results.jsonl" ]; then
 		echo "mutants: $name: no results (build failed?): $(grep -m1 -i error "$out/last.log")"
 		survived=$((survived + 1))
 		continue
 	fi
-	kills=$(killers "$p")
-	passed=$(statuses $kills | awk '$2 == "PASS" || $2 == "MISSING" {print $1}' | tr '\n' ' ')
-	if [ -n "$passed" ]; then
-		echo "SURVIVED $name ($what): still passing or not run: $passed"
+	alive=$(statuses $kills | awk '$2 !~ /^(FAIL|CRASH|TIMEOUT|DIFFERS)$/ {print $1 " " $2}' | tr '\n' ' ')
+	if [ -n "$alive" ]; then
+		echo "SURVIVED $name ($what): not failing: $alive"
 		survived=$((survived + 1))
 	else
 		echo "killed   $name ($what): $(statuses $kills | tr '\n' ' ')"
