@@ -717,6 +717,19 @@ unsigned char *evbuffer_pullup(struct evbuffer *buf, ev_ssize_t size)
 
 /* ---- moving between buffers ---- */
 
+/* src's chains now belong to dst: the lengths and the callbacks follow. */
+static void moved_all(struct evbuffer *dst, struct evbuffer *src)
+{
+	size_t n = src->total;
+	dst->total += n;
+	src->first = src->last = NULL;
+	src->total = 0;
+	src->n_deleted += n;
+	dst->n_added += n;
+	changed(src);
+	changed(dst);
+}
+
 int evbuffer_add_buffer(struct evbuffer *dst, struct evbuffer *src)
 {
 	size_t n = src->total;
@@ -731,13 +744,7 @@ int evbuffer_add_buffer(struct evbuffer *dst, struct evbuffer *src)
 	else
 		dst->first = src->first;
 	dst->last = src->last;
-	dst->total += n;
-	src->first = src->last = NULL;
-	src->total = 0;
-	src->n_deleted += n;
-	dst->n_added += n;
-	changed(src);
-	changed(dst);
+	moved_all(dst, src);
 	return 0;
 }
 
@@ -757,13 +764,7 @@ int evbuffer_prepend_buffer(struct evbuffer *dst, struct evbuffer *src)
 	dst->first = src->first;
 	if (!dst->last)
 		dst->last = src->last;
-	dst->total += n;
-	src->first = src->last = NULL;
-	src->total = 0;
-	src->n_deleted += n;
-	dst->n_added += n;
-	changed(src);
-	changed(dst);
+	moved_all(dst, src);
 	return 0;
 }
 

@@ -42,6 +42,24 @@ static bool retriable(int err)
 
 /* ---- the two I/O handlers ---- */
 
+/* A read or write attempt failed (failure: the eventcb's flags): that direction stops. */
+static void io_failed(struct bufferevent *bev, short dir, short failure, int err)
+{
+	bufferevent_disable(bev, dir);
+	errno = err;
+	bufferevent_run_eventcb_(bev, failure, 0);
+}
+
+/* The connect failed: ERROR alone, both events stopped, `enabled` left as it is. */
+static void connect_failed(struct bufferevent *bev, int err)
+{
+	upcast(bev)->connecting = false;
+	event_del(&bev->ev_read);
+	event_del(&bev->ev_write);
+	errno = err;
+	bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct bufferevent *bev = arg;
@@ -73,12 +91,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		goto done; /* try again at the next readiness */
 	if (n < 0 && upcast(bev)->connecting) {
 		/* The read met the connect's own failure (and consumed it: SO_ERROR now reads
-		 * 0). Report it as the connect's outcome, ERROR alone, as on_writable would. */
-		upcast(bev)->connecting = false;
-		event_del(&bev->ev_read);
-		event_del(&bev->ev_write);
-		errno = err;
-		bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+		 * 0). Report it as the connect's outcome, as on_writable would. */
+		connect_failed(bev, err);
 		goto done;
 	}
 	if (n < 0)
@@ -90,9 +104,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		goto done;
 	}
 fail:
-	bufferevent_disable(bev, EV_READ);
-	errno = err;
-	bufferevent_run_eventcb_(bev, failure, 0);
+	io_failed(bev, EV_READ, failure, err);
 done:
 	ev_lock_release(bev->lock);
 	bufferevent_decref(bev);
@@ -132,12 +144,8 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 		if (c == 0)
 			goto done;
 		s->connecting = false;
-		if (c < 0) { /* refused or unreachable: report ERROR alone, leave `enabled` be */
-			err = errno;
-			event_del(&bev->ev_read);
-			event_del(&bev->ev_write);
-			errno = err;
-			bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+		if (c < 0) { /* refused or unreachable */
+			connect_failed(bev, errno);
 			goto done;
 		}
 		just_connected = true;
@@ -178,9 +186,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 		bufferevent_run_writecb_(bev, 0);
 	goto done;
 fail:
-	bufferevent_disable(bev, EV_WRITE);
-	errno = err;
-	bufferevent_run_eventcb_(bev, failure, 0);
+	io_failed(bev, EV_WRITE, failure, err);
 done:
 	ev_lock_release(bev->lock);
 	bufferevent_decref(bev);
