@@ -12,7 +12,7 @@
 #                                 every built-in implementation and backend, bad-input checks,
 #                                 the report tests (fixtures, report-diff, headless Chromium),
 #                                 fuzz corpora replayed, the OSS-Fuzz build script, mutants
-#   make mutants [MUTANTS=name..] ref broken on purpose (harness/mutants/): the cases must fail
+#   make mutants [MUTANTS=name..] ref broken on purpose (mutants/ref/): the cases must fail
 #   make fuzz TARGET=... ENGINE=libfuzzer|afl IMPL=... SECONDS=... JOBS=...   see fuzz/README.md
 # All build outputs go to build/.
 
@@ -62,18 +62,18 @@ RESULTS := $(OUT)/$(or $(BACKEND),default)/results.jsonl
 
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm)
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iharness -Icases $(IMPL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iruntime -Irunner -Icases $(IMPL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP
 # -rdynamic exports the fault layer's libc wrappers so a shared libevent calls them too.
 LINK = $(CC) $(CFLAGS) $(LDFLAGS) -rdynamic
 
-HARNESS_SRC := $(filter-out harness/selftest/%,$(wildcard harness/*.c))
+HARNESS_SRC := $(wildcard runtime/*.c runner/*.c)
 CASE_SRC := $(wildcard cases/*.c)
 RUNNER_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC) $(CASE_SRC))
-SELFTEST_OBJ := $(OUT)/obj/harness/selftest/fault_selftest.o $(OUT)/obj/harness/fault.o
+SELFTEST_OBJ := $(OUT)/obj/tests/fault_selftest.o $(OUT)/obj/runtime/fault.o
 HELLO := $(OUT)/hello-world
 HELLO_OBJ := $(OUT)/obj/cases/programs/hello-world.o
 RUNNER_SELFTEST := $(OUT)/runner-selftest
-RUNNER_SELFTEST_OBJ := $(OUT)/obj/harness/selftest/runner_cases.o $(OUT)/obj/harness/selftest/runner.o \
+RUNNER_SELFTEST_OBJ := $(OUT)/obj/tests/runner_cases.o $(OUT)/obj/tests/runner.o \
 	$(filter-out %/runner.o,$(patsubst %.c,$(OUT)/obj/%.o,$(HARNESS_SRC)))
 
 .PHONY: all build check list test deps clean impl-ok selftest test-prefixes test-bad-input valgrind \
@@ -97,21 +97,21 @@ $(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
 # A case file that does not compile against the implementation makes its cases SKIP.
 $(OUT)/obj/cases/%.o: cases/%.c | impl-ok $(IMPL_DEPS)
 	@mkdir -p $(@D)
-	harness/compile-case.sh $< $@ $(CC) $(ALL_CFLAGS)
+	mk/compile-case.sh $< $@ $(CC) $(ALL_CFLAGS)
 
 # Relink when an implementation's own library (IMPL_DEPS) is rebuilt.
 $(RUNNER) $(SELFTEST) $(RUNNER_SELFTEST) $(HELLO): $(IMPL_DEPS)
 
-$(RUNNER): $(RUNNER_OBJ) harness/link.sh
-	harness/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
+$(RUNNER): $(RUNNER_OBJ) mk/link.sh
+	mk/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
 
 $(SELFTEST): $(SELFTEST_OBJ)
 	$(LINK) $(SELFTEST_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
 
 # The runner again, built over the self-test list of cases that fail on purpose.
-$(OUT)/obj/harness/selftest/runner.o: harness/runner.c | impl-ok
+$(OUT)/obj/tests/runner.o: runner/runner.c | impl-ok
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iharness/selftest -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Itests -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
 
 $(RUNNER_SELFTEST): $(RUNNER_SELFTEST_OBJ)
 	$(LINK) $(RUNNER_SELFTEST_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
@@ -127,8 +127,8 @@ list: build
 
 selftest: impl-ok $(SELFTEST) $(RUNNER_SELFTEST) $(RUNNER)
 	$(SELFTEST)
-	harness/selftest/runner-selftest.sh $(RUNNER_SELFTEST)
-	harness/selftest/contract-check.sh $(RUNNER)
+	tests/runner-selftest.sh $(RUNNER_SELFTEST)
+	tests/contract-check.sh $(RUNNER)
 
 # The suite and the fault self-tests under valgrind (every forked case included).
 VALGRIND := valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
@@ -145,7 +145,7 @@ $(HELLO): $(HELLO_OBJ)
 	$(LINK) $(HELLO_OBJ) $(IMPL_LIBS) -o $@
 
 e2e: impl-ok $(HELLO)
-	harness/selftest/e2e-hello.sh $(HELLO)
+	tests/e2e-hello.sh $(HELLO)
 
 print-backends:
 	@echo $(IMPL_BACKENDS)
@@ -185,10 +185,10 @@ test:
 		/"counts":true/ && !/"status":"(PASS|SKIP)"/ { f++ } \
 		END { printf "bevconf: %d passed, %d failed, %d skipped\n", p, f, s }'
 
-# Each harness/mutants/<name>.patch breaks one rule in a copy of ref's sources; the cases
+# Each mutants/ref/<name>.patch breaks one rule in a copy of ref's sources; the cases
 # it names must pass on ref and fail on the mutant (MUTANTS=name... for some of them).
 mutants:
-	MAKE="$(MAKE)" harness/mutants.sh $(MUTANTS)
+	MAKE="$(MAKE)" tools/mutants.sh $(MUTANTS)
 
 test-prefixes: impl-ok
 	rm -rf $(PREFIXES) && mkdir -p $(PREFIXES)
@@ -220,7 +220,7 @@ test-install-ref:
 	grep -q 'linked: statically' $(PREFIXES)/ref.log
 
 test-bad-input:
-	harness/selftest/bad-input.sh
+	tests/bad-input.sh
 
 # ---- coverage, flakiness, speed ----
 # make coverage: libevent 2.1.12 built from Debian's source package with gcov, the whole
@@ -228,7 +228,7 @@ test-bad-input:
 # and branch coverage of the bufferevent files beside libevent's own regress suite.
 COVERAGE := $(abspath $(BUILD)/coverage)
 COVERAGE_SRC = $(shell cat $(COVERAGE)/libevent/.source-dir 2>/dev/null)
-REGRESS_BASELINE := harness/coverage/regress-baseline.txt
+REGRESS_BASELINE := tools/coverage/regress-baseline.txt
 
 $(COVERAGE)/libevent/.source-dir:
 	CC=gcc CFLAGS="-O0 -g --coverage" impls/libevent/build-source.sh debian $(COVERAGE)/libevent --disable-shared
@@ -238,13 +238,13 @@ coverage: $(COVERAGE)/libevent/.source-dir
 	@for b in epoll poll select; do \
 		$(MAKE) --no-print-directory -s check LIBEVENT_PREFIX=$(COVERAGE)/libevent BACKEND=$$b \
 			LDFLAGS=--coverage | tail -n 1; done
-	python3 harness/coverage/report.py $(COVERAGE_SRC) $(REGRESS_BASELINE) $(COVERAGE)
+	python3 tools/coverage/report.py $(COVERAGE_SRC) $(REGRESS_BASELINE) $(COVERAGE)
 
 # Re-measure the baseline: libevent's full regress suite on the same coverage build.
 coverage-regress: $(COVERAGE)/libevent/.source-dir
 	find $(COVERAGE_SRC) -name '*.gcda' -delete
 	cd $(COVERAGE_SRC) && ./test/regress >$(COVERAGE)/regress.log 2>&1 || true
-	python3 harness/coverage/report.py $(COVERAGE_SRC) /dev/null $(COVERAGE) $(REGRESS_BASELINE)
+	python3 tools/coverage/report.py $(COVERAGE_SRC) /dev/null $(COVERAGE) $(REGRESS_BASELINE)
 
 # make flaky N=100: rerun the suite N times per backend; list every case that changed status.
 N ?= 20
@@ -254,11 +254,11 @@ flaky: build
 
 flaky-one: build
 	@echo "flaky: $(IMPL_BUILD_NAME) $(BACKEND), $(N) runs"
-	@env $(IMPL_ENV_$(BACKEND)) harness/flaky.sh $(RUNNER) $(N) --impl $(IMPL_BUILD_NAME) --jobs $(CASE_JOBS) \
+	@env $(IMPL_ENV_$(BACKEND)) tools/flaky.sh $(RUNNER) $(N) --impl $(IMPL_BUILD_NAME) --jobs $(CASE_JOBS) \
 		--backend $(BACKEND) $(subst $(comma), ,$(CASES))
 
 # make bench: the suite's wall time per implementation and backend (best and median), then
-# loopback echo throughput and connection churn (harness/bench/) on ref and on libevent
+# loopback echo throughput and connection churn (tools/bench/) on ref and on libevent
 # under each backend both have, best of BENCH_REPEAT runs of BENCH_SECONDS each, and the
 # ratio ref / libevent.
 REPEAT ?= 5
@@ -274,18 +274,18 @@ bench:
 	@echo
 	@for i in ref libevent; do $(MAKE) -s bench-progs IMPL=$$i >/dev/null || exit 1; done
 	@for b in $(BENCH_BACKENDS); do for i in ref libevent; do \
-		$(MAKE) -s bench-io-one IMPL=$$i BACKEND=$$b || exit 1; done; done | harness/bench/ratio.sh
+		$(MAKE) -s bench-io-one IMPL=$$i BACKEND=$$b || exit 1; done; done | tools/bench/ratio.sh
 
 bench-one: build
-	@JOBS=$(CASE_JOBS) harness/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
+	@JOBS=$(CASE_JOBS) tools/bench.sh $(REPEAT) $(IMPL_BUILD_NAME) $(BACKEND) $(RUNNER) $(IMPL_ENV_$(BACKEND))
 
-$(OUT)/bench-%: $(OUT)/obj/harness/bench/%.o
+$(OUT)/bench-%: $(OUT)/obj/tools/bench/%.o
 	$(LINK) $< $(IMPL_LIBS) -o $@
 
 bench-progs: impl-ok $(BENCH_PROGS)
 
 bench-io-one: bench-progs
-	@harness/bench/io.sh $(BENCH_REPEAT) $(BENCH_SECONDS) $(IMPL_BUILD_NAME) $(BACKEND) \
+	@tools/bench/io.sh $(BENCH_REPEAT) $(BENCH_SECONDS) $(IMPL_BUILD_NAME) $(BACKEND) \
 		$(OUT)/bench-echo $(OUT)/bench-churn $(IMPL_ENV_$(BACKEND))
 
 # ---- reports (reports/README.md) ----
@@ -312,7 +312,7 @@ test-reports:
 DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind \
 	dpkg-dev gcovr python3 chromium afl++
 deps:
-	@harness/deps.sh $(DEB_PACKAGES)
+	@tools/deps.sh $(DEB_PACKAGES)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,6 @@
 /* extra_api.h: libevent API beyond the core headers (threads, compat, memory functions),
  * declared here when the implementation's headers lack them (e.g. impls/ref), so the cases
- * still compile; a missing function then SKIPs through harness/link.sh's stubs. */
+ * still compile; a missing function then SKIPs through mk/link.sh's stubs. */
 #ifndef BC_EXTRA_API_H
 #define BC_EXTRA_API_H
 #include <event2/event.h>

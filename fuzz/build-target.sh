@@ -19,7 +19,7 @@ IMPL_CFLAGS=${IMPL_CFLAGS:-}
 IMPL_LIBS=${IMPL_LIBS:-}
 obj=$out.obj
 rm -rf "$obj" && mkdir -p "$obj"
-cc_() { $CC -std=gnu11 $CFLAGS -I"$t" -I"$top/harness" "$@"; }
+cc_() { $CC -std=gnu11 $CFLAGS -I"$t" -I"$top/runtime" "$@"; }
 
 case $ENGINE in
 replay) cc_ -c "$top/fuzz/replay.c" -o "$obj/replay.o"; eng="$obj/replay.o" ;;
@@ -34,7 +34,7 @@ evbuffer_tape)
 	objs="$obj/exec_le.o" ;;
 bufferevent_tape)
 	srcs="bufferevent_tape.c"
-	cc_ -c "$top/harness/fault.c" -o "$obj/fault.o"
+	cc_ -c "$top/runtime/fault.c" -o "$obj/fault.o"
 	objs="$obj/fault.o"
 	libs="-ldl" ;;
 evbuffer_diff)

@@ -33,11 +33,11 @@ $(FUZZ_DIR)/libevent-%/afl/.source-dir:
 		impls/libevent/build-source.sh $* $(@D) $(LE_CONFIGURE)
 $(FUZZ_DIR)/libevent-%/gcov/.source-dir:
 	CC=gcc CFLAGS="-O0 -g --coverage" impls/libevent/build-source.sh $* $(@D) $(LE_CONFIGURE)
-# A planted bug for the bar: the Debian tree with fuzz/planted/<bug>.patch applied.
-$(FUZZ_DIR)/libevent-planted-%/asan/.source-dir: fuzz/planted/%.patch
+# A planted bug for the bar: the Debian tree with mutants/libevent/<bug>.patch applied.
+$(FUZZ_DIR)/libevent-planted-%/asan/.source-dir: mutants/libevent/%.patch
 	CC=clang CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" PATCH=$(abspath $<) \
 		impls/libevent/build-source.sh debian $(@D) $(LE_CONFIGURE)
-$(FUZZ_DIR)/libevent-planted-%/afl/.source-dir: fuzz/planted/%.patch
+$(FUZZ_DIR)/libevent-planted-%/afl/.source-dir: mutants/libevent/%.patch
 	CC=afl-clang-fast CFLAGS="-g -O1" AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 PATCH=$(abspath $<) \
 		impls/libevent/build-source.sh debian $(@D) $(LE_CONFIGURE)
 
@@ -83,7 +83,7 @@ fuzz_lib_dep = $(if $(filter ref,$(1)),$(call fuzz_prefix,ref,$(2))/libevent.a,$
 # evbuffer_diff links ref in too, built like the other side (FLAVOUR plain: ref's check build).
 fuzz_ref_lib = $(if $(filter plain,$(1)),$(BUILD)/ref/lib/libevent.a,$(call fuzz_prefix,ref,$(1))/libevent.a)
 fuzz_ref_env = $(if $(filter evbuffer_diff,$(2)),REF_CFLAGS=-Iimpls/ref/include REF_LIBS=$(call fuzz_ref_lib,$(1)))
-FUZZ_TARGET_SRC := $(wildcard fuzz/targets/*.c fuzz/targets/*.h fuzz/replay.c harness/fault.c fuzz/build-target.sh)
+FUZZ_TARGET_SRC := $(wildcard fuzz/targets/*.c fuzz/targets/*.h fuzz/replay.c runtime/fault.c fuzz/build-target.sh)
 
 # One set of rules per implementation: IMPL, then how each engine builds (CC CFLAGS ENGINE
 # and the library flavour).
@@ -105,7 +105,7 @@ $(FUZZ_DIR)/bin/$(1)/%-gcov: $(FUZZ_TARGET_SRC) $(call fuzz_lib_dep,$(1),gcov)
 	CC=gcc CFLAGS="-O0 -g --coverage" ENGINE=replay \
 		$(call fuzz_impl_env,$(1),gcov) $$(call fuzz_ref_env,gcov,$$*) fuzz/build-target.sh $$* $$@
 endef
-FUZZ_PLANTED := $(patsubst fuzz/planted/%.patch,libevent-planted-%,$(wildcard fuzz/planted/*.patch))
+FUZZ_PLANTED := $(patsubst mutants/libevent/%.patch,libevent-planted-%,$(wildcard mutants/libevent/*.patch))
 $(foreach i,libevent-debian libevent-upstream $(FUZZ_PLANTED) $(if $(FUZZ_HAVE_REF),ref),$(eval $(call fuzz_bin_rules,$(i))))
 # The system libevent (plain cc, static archive): replay only.
 $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_TARGET_SRC)

@@ -3,7 +3,7 @@
 
     render.py --runs RUNS.json --out DIR [--oracle libevent] [--contract cases/CONTRACT.md]
               [--impls-dir impls] [--coverage build/coverage/coverage.json]
-              [--coverage-baseline harness/coverage/regress-baseline.txt]
+              [--coverage-baseline tools/coverage/regress-baseline.txt]
               [--fuzz-dir build/fuzz] [--generated TIME]
 
 RUNS.json lists the results files ({"runs": [{"impl", "backend", "results", "exit_status",
@@ -699,7 +699,7 @@ def main(argv=None):
     ap.add_argument("--contract", default="cases/CONTRACT.md")
     ap.add_argument("--impls-dir", default="impls")
     ap.add_argument("--coverage", default="build/coverage/coverage.json")
-    ap.add_argument("--coverage-baseline", default="harness/coverage/regress-baseline.txt")
+    ap.add_argument("--coverage-baseline", default="tools/coverage/regress-baseline.txt")
     ap.add_argument("--fuzz-dir", default="build/fuzz")
     ap.add_argument("--generated", default=None, help="timestamp to record (default: now)")
     a = ap.parse_args(argv)

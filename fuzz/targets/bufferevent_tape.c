@@ -1,7 +1,7 @@
 /* bufferevent_tape: a socket bufferevent over a socketpair (the other end driven by the
  * tape as the "peer") and a bufferevent pair, driven by a tape of writes, reads,
  * enable/disable, watermarks, timeouts, loop passes, frees and scripted syscall results
- * (harness/fault.h: short writes, EAGAIN, EINTR, ECONNRESET, EPIPE, EOF).
+ * (runtime/fault.h: short writes, EAGAIN, EINTR, ECONNRESET, EPIPE, EOF).
  *
  * Invariants, checked after every operation and inside every callback:
  *   - four byte streams (bev->peer, peer->bev, pair0->pair1, pair1->pair0) each carry a

@@ -42,7 +42,7 @@ debian)
 	exit 2 ;;
 esac
 
-# PATCH: a patch applied to the tree first (fuzz/planted/: bugs planted on purpose).
+# PATCH: a patch applied to the tree first (mutants/libevent/: bugs planted on purpose).
 if [ -n "${PATCH:-}" ]; then
 	say "applying $PATCH"
 	patch -p1 -d "$dir" <"$PATCH" >>"$log" 2>&1 || { say "error: $PATCH does not apply; see $log"; exit 1; }

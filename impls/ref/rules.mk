@@ -1,7 +1,7 @@
 # impls/ref/rules.mk: building ref's library, and installing it the way libevent's own
 # `make install` lays itself out, so that `make check LIBEVENT_PREFIX=<dir>` runs it too:
 #   make install-ref PREFIX=<dir>
-# REF_SRCDIR: where the sources are (harness/mutants.sh points it at a mutated copy).
+# REF_SRCDIR: where the sources are (tools/mutants.sh points it at a mutated copy).
 REF_SRCDIR ?= impls/ref/src
 REF_SRC := $(wildcard $(REF_SRCDIR)/*.c)
 REF_LIBDIR = $(BUILD)/ref/lib

@@ -48,7 +48,7 @@ def render_fixture(out, runs="runs.json", oracle="libevent", extra=()):
     args = ["--runs", os.path.join(FIX, runs), "--out", out, "--oracle", oracle,
             "--contract", os.path.join(FIX, "CONTRACT.md"), "--impls-dir", os.path.join(FIX, "impls"),
             "--coverage", os.path.join(FIX, "coverage.json"),
-            "--coverage-baseline", os.path.join(ROOT, "harness/coverage/regress-baseline.txt"),
+            "--coverage-baseline", os.path.join(ROOT, "tools/coverage/regress-baseline.txt"),
             "--fuzz-dir", os.path.join(FIX, "fuzz"), "--generated", "2026-01-01T00:00:00Z"] + list(extra)
     buf = io.StringIO()
     with redirect_stdout(buf):

@@ -2,7 +2,7 @@
 # bad-input.sh: every bad configuration must stop with a one-line bevconf error and a
 # non-zero exit, before any compiler runs.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/noinclude/lib" "$tmp/nolib/include/event2"

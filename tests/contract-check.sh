@@ -3,7 +3,7 @@
 # and every rule a case cites exists.
 set -u
 runner=$1
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 grep -oE '^\*\*[A-Z][0-9]+\*\*' cases/CONTRACT.md | tr -d '*' | sort -u >"$tmp/rules"

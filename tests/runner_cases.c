@@ -1,5 +1,5 @@
 /* runner_cases.c: cases that pass, fail, crash, hang, skip and differ on purpose, so the
- * runner's verdicts can be checked (harness/selftest/runner-selftest.sh). */
+ * runner's verdicts can be checked (tests/runner-selftest.sh). */
 #include <signal.h>
 #include <unistd.h>
 

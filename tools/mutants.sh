@@ -1,5 +1,5 @@
 #!/bin/sh
-# mutants.sh [NAME...]: each harness/mutants/<name>.patch breaks one rule in a copy of ref's
+# mutants.sh [NAME...]: each mutants/ref/<name>.patch breaks one rule in a copy of ref's
 # sources; the cases its "# Killed by:" line names must then fail (FAIL, CRASH, TIMEOUT, or
 # a QUIRK case that differs), after passing on the unmutated copy. One line per mutant;
 # exit 1 when a mutant survives or a patch no longer applies. Used by `make mutants`.
@@ -13,11 +13,11 @@ MAKE=${MAKE:-make}
 if [ $# -gt 0 ]; then
 	patches=""
 	for n in "$@"; do
-		[ -f "harness/mutants/$n.patch" ] || { echo "mutants: no such mutant: $n (see harness/mutants/)" >&2; exit 2; }
-		patches="$patches harness/mutants/$n.patch"
+		[ -f "mutants/ref/$n.patch" ] || { echo "mutants: no such mutant: $n (see mutants/ref/)" >&2; exit 2; }
+		patches="$patches mutants/ref/$n.patch"
 	done
 else
-	patches=$(ls harness/mutants/*.patch)
+	patches=$(ls mutants/ref/*.patch)
 fi
 
 killers() { sed -n 's/^# Killed by: //p' "$1"; }
