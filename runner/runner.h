@@ -26,6 +26,13 @@ struct bc_summary { int passed, failed, skipped, quirks_differ; };
 
 const char *bc_level_name(enum bc_level l);
 const struct bc_case *bc_current_case(void);
+/* ---- child side: what the runtime tells the runner about the running case ---- */
+/* One trace line, kept as it happens (a crash or a timeout keeps what came before). */
+void bc_note_trace(const char *line);
+/* End the running case as failed at `where` (file:line) on the expression `expr`, with
+ * the check's readable label and expected vs actual. A QUIRK case ends as DIFFERS. */
+void bc_case_failed(const char *where, const char *expr, const char *check, const char *expected,
+		    const char *actual) __attribute__((noreturn));
 /* Append one tagged line to the current case's side file (child only). */
 void bc_side_write(char tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* In a worker, after its Check run: case idx's status, console block and results line,
