@@ -1,9 +1,10 @@
-/* runner.c: the Check runner. Every case in cases/cases.def becomes one TCase with one
- * forked process and its own timeout. With --jobs N the selection is dealt round-robin
- * to N worker processes, each running its own Check suite; the parent then prints every
- * case's verdict in list order. A case's child writes its details (trace lines, expected
- * vs actual, skip reasons) to a side file as it goes, so a crash or a timeout still
- * leaves the trace recorded up to that point. */
+/* runner.c: the Check runner. Every selected case of cases/cases.def becomes one TCase:
+ * Check forks one process for it and enforces its timeout, the one layer of isolation a
+ * case gets. Before the fork (an unchecked fixture, run in this process) the case gets a
+ * channel, an anonymous file its child writes its trace and failure details to as it goes,
+ * so a crash or a timeout still leaves what was recorded; after it, record.c turns Check's
+ * outcome and the channel into the case's record. `--shard K/N` runs every N-th case from
+ * the K-th: the driver (tools/bevconf.py) runs N shards side by side on one results file. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <dlfcn.h>
@@ -15,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bevconf.h"
@@ -37,75 +38,59 @@ const struct bc_case bc_cases[] = {
 };
 const size_t bc_ncases = sizeof bc_cases / sizeof bc_cases[0];
 
-static const char *impl_name = "unknown";
+/* The selection and the run's state (globals: every forked process keeps them reachable
+ * until it exits, so leak checkers stay quiet). */
+static struct bc_run_info run = { "unknown", NULL };
 static const char *backend_asked;  /* NULL: whatever the implementation picks */
-static const char *backend_ran;
-static char side_dir[PATH_MAX - 32];
-
-/* A worker's bookkeeping: its shard of the selected cases, their indices in the whole
- * selection (which name their side files), and their durations. The unchecked fixture
- * sets `current` before each fork, so the case's child knows which case it is. */
-/* The selection, and the worker processes running it (globals: every forked process
- * keeps them reachable until it exits, so leak checkers stay quiet). */
 static const struct bc_case **selected;
 static size_t nselected;
-static pid_t *workers;
+static size_t current = (size_t)-1; /* set before each fork, so the child knows its case */
+static SRunner *runner;
+static int results_fd = -1;
+static int channel_fd = -1;
+static double started_at;
+static bool any_failed;
 
-static const struct bc_case **shard;
-static size_t *shard_index;
-static size_t nshard;
-static size_t next_case;
-static size_t current = (size_t)-1;
-static double *durations, started_at;
+/* ---- child side ---- */
 
-/* ---- child side: the side file ---- */
-
-static int side_fd = -1;
 static struct bc_ctx ctx;
-
-static void side_path(char *buf, size_t n, size_t idx)
-{
-	if (snprintf(buf, n, "%s/%zu", side_dir, idx) >= (int)n)
-		abort();
-}
-
-void bc_side_write(char tag, const char *fmt, ...)
-{
-	if (side_fd < 0)
-		return;
-	char line[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line + 2, sizeof line - 3, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof line - 3)
-		n = sizeof line - 3;
-	line[0] = tag;
-	line[1] = ' ';
-	/* One line per record: embedded newlines would break the parent's parser. */
-	for (int i = 2; i < n + 2; i++)
-		if (line[i] == '\n')
-			line[i] = ' ';
-	line[n + 2] = '\n';
-	(void)!write(side_fd, line, n + 3);
-}
 
 const struct bc_case *bc_current_case(void)
 {
-	return current < nshard ? shard[current] : NULL;
+	return current < nselected ? selected[current] : NULL;
 }
 
-/* End the current case as SKIP with a reason (harness stubs only, see link.sh and
- * compile-case.sh: a case never skips itself). */
+void bc_note_trace(const char *line)
+{
+	bc_channel_write(channel_fd, 'T', "%s", line);
+}
+
+void bc_case_failed(const char *where, const char *expr, const char *check, const char *expected,
+		    const char *actual)
+{
+	bc_channel_write(channel_fd, 'L', "%s", where ? where : "");
+	bc_channel_write(channel_fd, 'E', "%s", expr ? expr : "");
+	bc_channel_write(channel_fd, 'C', "%s", check);
+	bc_channel_write(channel_fd, 'X', "%s", expected);
+	bc_channel_write(channel_fd, 'A', "%s", actual);
+	/* A QUIRK case only reports whether the implementation matches libevent's oddity. */
+	if (bc_current_case() && bc_current_case()->level == BC_QUIRK) {
+		bc_channel_write(channel_fd, 'V', "DIFFERS");
+		_exit(0);
+	}
+	ck_abort_msg("%s: expected %s, got %s", check, expected, actual);
+	abort(); /* not reached: ck_abort_msg ends the case */
+}
+
+/* Harness stubs only (link.sh, compile-case.sh): a case never skips itself. Outside a
+ * case (the runner's own calls) a missing function stops the run. */
 void bc_skip(const char *reason)
 {
-	if (side_fd < 0) {
-		fprintf(stderr, "bevconf: %s: %s (needed by the runner itself)\n", impl_name, reason);
+	if (!bc_current_case()) {
+		fprintf(stderr, "bevconf: %s: %s (needed by the runner itself)\n", run.impl, reason);
 		exit(2);
 	}
-	bc_side_write('S', "SKIP %s", reason);
+	bc_channel_write(channel_fd, 'V', "SKIP %s", reason);
 	_exit(0);
 }
 
@@ -117,36 +102,9 @@ void bc_not_implemented(const char *fn)
 	bc_skip(reason);
 }
 
-void bc_note_trace(const char *line)
-{
-	bc_side_write('T', "%s", line);
-}
-
-void bc_case_failed(const char *where, const char *expr, const char *check, const char *expected,
-		    const char *actual)
-{
-	bc_side_write('L', "%s", where ? where : "");
-	bc_side_write('E', "%s", expr ? expr : "");
-	bc_side_write('C', "%s", check);
-	bc_side_write('X', "%s", expected);
-	bc_side_write('A', "%s", actual);
-	/* A QUIRK case only reports whether the implementation matches libevent's oddity. */
-	if (bc_current_case() && bc_current_case()->level == BC_QUIRK) {
-		bc_side_write('S', "FAIL differs from libevent 2.1 (QUIRK: reported, not counted)");
-		_exit(0);
-	}
-	ck_abort_msg("%s: expected %s, got %s", check, expected, actual);
-	abort(); /* not reached: ck_abort_msg ends the case */
-}
-
 START_TEST(run_case)
 {
 	const struct bc_case *c = bc_current_case();
-	char path[PATH_MAX];
-	side_path(path, sizeof path, shard_index[current]);
-	side_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	ck_assert_msg(side_fd >= 0, "cannot open side file %s: %s", path, strerror(errno));
-
 	memset(&ctx, 0, sizeof ctx);
 	ctx.id = c->id;
 	ctx.param = c->param;
@@ -161,21 +119,47 @@ START_TEST(run_case)
 	for (int i = 0; i < ctx.nowned; i++)
 		event_free(ctx.owned[i]);
 	event_base_free(ctx.base);
-	close(side_fd);
 }
 END_TEST
 
 /* ---- parent side ---- */
 
-static void fixture_setup(void)
+static void before_case(void)
 {
-	current = next_case++;
+	current++;
+	channel_fd = memfd_create("bevconf-case", MFD_CLOEXEC);
+	if (channel_fd < 0) {
+		fprintf(stderr, "bevconf: memfd_create: %s\n", strerror(errno));
+		exit(2);
+	}
 	started_at = bc_now_ms();
 }
 
-static void fixture_teardown(void)
+/* Check's message for a case that outlived its timeout (check_run.c). */
+#define CHECK_TIMEOUT_MSG "Test timeout expired"
+
+static void after_case(void)
 {
-	durations[current] = bc_now_ms() - started_at;
+	double duration = bc_now_ms() - started_at;
+	TestResult **all = srunner_results(runner);
+	int n = srunner_ntests_run(runner);
+	TestResult *tr = n > 0 ? all[n - 1] : NULL;
+	enum bc_outcome out = BC_OUT_CRASHED;
+	const char *msg = "no result from Check";
+	if (tr && !strcmp(tr_tcname(tr), selected[current]->id)) {
+		msg = tr_msg(tr);
+		if (tr_rtype(tr) == CK_PASS)
+			out = BC_OUT_PASSED;
+		else if (tr_rtype(tr) == CK_FAILURE)
+			out = BC_OUT_FAILED;
+		else if (msg && !strcmp(msg, CHECK_TIMEOUT_MSG))
+			out = BC_OUT_TIMEOUT;
+	}
+	if (bc_status_fails(bc_record(selected[current], &run, out, msg, channel_fd, duration, results_fd)))
+		any_failed = true;
+	free(all);
+	close(channel_fd);
+	channel_fd = -1;
 }
 
 const char *bc_level_name(enum bc_level l)
@@ -206,10 +190,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bevconf [--impl NAME] [--backend NAME] [--results FILE] [--timeout SEC]\n"
-		"               [--jobs N] [--list] [CASE-PREFIX...]\n"
+		"               [--shard K/N] [--list] [CASE-PREFIX...]\n"
 		"Runs the conformance cases whose id starts with one of the prefixes (all by default),\n"
-		"each in its own process, N at a time (default 1).\n"
-		"Exit status: 0 all MUST/SHOULD cases passed or skipped, 1 some failed, 2 bad usage.\n");
+		"each in its own process with its own timeout, and writes one record per case to FILE\n"
+		"(appended to with --shard: the cases K, K+N, K+2N, ... of the selection).\n"
+		"Exit status: 0 no case failed, crashed or timed out, 1 some did, 2 bad usage.\n");
 }
 
 /* Where the implementation's code came from: the shared object holding event_base_new,
@@ -229,41 +214,41 @@ static void print_linked_library(void)
 	}
 }
 
-/* One worker: run the cases of selection indices w, w+jobs, w+2*jobs, ... with Check, one
- * forked process and one timeout each, and leave each case's verdict in the side
- * directory for the parent to assemble. */
-static int run_worker(size_t w, size_t jobs, double timeout)
+/* Every selected case, one TCase each, in list order. */
+static void run_cases(double timeout)
 {
-	shard = calloc(nselected, sizeof *shard);
-	shard_index = calloc(nselected, sizeof *shard_index);
-	durations = calloc(nselected, sizeof *durations);
-	for (size_t i = w; i < nselected; i += jobs) {
-		shard_index[nshard] = i;
-		shard[nshard++] = selected[i];
-	}
 	Suite *s = suite_create("bevconf");
-	for (size_t i = 0; i < nshard; i++) {
-		TCase *tc = tcase_create(shard[i]->id);
+	for (size_t i = 0; i < nselected; i++) {
+		TCase *tc = tcase_create(selected[i]->id);
 		tcase_set_timeout(tc, timeout);
-		tcase_add_unchecked_fixture(tc, fixture_setup, fixture_teardown);
+		tcase_add_unchecked_fixture(tc, before_case, after_case);
 		tcase_add_test(tc, run_case);
 		suite_add_tcase(s, tc);
 	}
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_SILENT);
-	for (size_t i = 0; i < nshard; i++)
-		bc_verdict(sr, shard[i], shard_index[i], durations[i], side_dir, impl_name, backend_ran);
-	srunner_free(sr);
-	return 0;
+	runner = srunner_create(s);
+	srunner_set_fork_status(runner, CK_FORK);
+	srunner_run_all(runner, CK_SILENT);
+	srunner_free(runner);
+}
+
+/* "K/N" with 0 <= K < N. */
+static bool parse_shard(const char *a, long *k, long *n)
+{
+	char *end;
+	*k = strtol(a, &end, 10);
+	if (end == a || *end != '/')
+		return false;
+	const char *b = end + 1;
+	*n = strtol(b, &end, 10);
+	return end != b && !*end && *n >= 1 && *k >= 0 && *k < *n;
 }
 
 int main(int argc, char **argv)
 {
 	const char *results_path = NULL;
 	double timeout = 5;
-	long jobs = 1;
-	bool list = false;
+	long shard = 0, nshards = 1;
+	bool list = false, sharded = false;
 	char **prefixes = calloc(argc, sizeof *prefixes);
 	int nprefixes = 0;
 
@@ -273,16 +258,20 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--list"))
 			list = true;
 		else if (!strcmp(a, "--impl") && has_value)
-			impl_name = argv[++i];
+			run.impl = argv[++i];
 		else if (!strcmp(a, "--backend") && has_value)
 			backend_asked = *argv[i + 1] ? argv[i + 1] : NULL, i++;
 		else if (!strcmp(a, "--results") && has_value)
 			results_path = argv[++i];
 		else if (!strcmp(a, "--timeout") && has_value)
 			timeout = atof(argv[++i]);
-		else if (!strcmp(a, "--jobs") && has_value)
-			jobs = atol(argv[++i]);
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		else if (!strcmp(a, "--shard") && has_value) {
+			if (!parse_shard(argv[++i], &shard, &nshards)) {
+				fprintf(stderr, "bevconf: --shard wants K/N with 0 <= K < N, not %s\n", argv[i]);
+				return 2;
+			}
+			sharded = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
 		} else if (a[0] == '-') {
@@ -296,16 +285,17 @@ int main(int argc, char **argv)
 		list_cases(prefixes, nprefixes);
 		return 0;
 	}
-
-	if (jobs < 1) {
-		fprintf(stderr, "bevconf: --jobs wants a number >= 1\n");
+	if (timeout <= 0) {
+		fprintf(stderr, "bevconf: --timeout wants a positive number of seconds\n");
 		return 2;
 	}
+
 	selected = calloc(bc_ncases, sizeof *selected);
+	size_t matched = 0;
 	for (size_t i = 0; i < bc_ncases; i++)
-		if (matches(bc_cases[i].id, prefixes, nprefixes))
+		if (matches(bc_cases[i].id, prefixes, nprefixes) && matched++ % nshards == (size_t)shard)
 			selected[nselected++] = &bc_cases[i];
-	if (nselected == 0) {
+	if (matched == 0) {
 		fprintf(stderr, "bevconf: no case id starts with the given prefix(es); try --list\n");
 		return 2;
 	}
@@ -315,49 +305,31 @@ int main(int argc, char **argv)
 
 	struct event_base *probe = event_base_new();
 	if (!probe) {
-		fprintf(stderr, "bevconf: error: %s: event_base_new() failed%s%s\n", impl_name,
+		fprintf(stderr, "bevconf: error: %s: event_base_new() failed%s%s\n", run.impl,
 			backend_asked ? " with backend forced to " : "", backend_asked ? backend_asked : "");
 		return 2;
 	}
-	backend_ran = strdup(event_base_get_method(probe));
+	run.backend = strdup(event_base_get_method(probe));
 	event_base_free(probe);
-	if (backend_asked && strcmp(backend_asked, backend_ran) != 0) {
+	if (backend_asked && strcmp(backend_asked, run.backend) != 0) {
 		fprintf(stderr, "bevconf: error: asked for backend %s but %s ran\n", backend_asked,
-			backend_ran);
+			run.backend);
 		return 2;
 	}
-	printf("bevconf: implementation: %s\n", impl_name);
-	print_linked_library();
-	printf("bevconf: backend: %s%s\n", backend_ran, backend_asked ? " (as asked)" : " (not forced)");
-
-	snprintf(side_dir, sizeof side_dir, "%s/bevconf.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(side_dir)) {
-		fprintf(stderr, "bevconf: cannot create %s: %s\n", side_dir, strerror(errno));
-		return 2;
+	if (shard == 0) {
+		printf("bevconf: implementation: %s\n", run.impl);
+		print_linked_library();
+		printf("bevconf: backend: %s%s\n", run.backend, backend_asked ? " (as asked)" : " (not forced)");
+		fflush(stdout);
 	}
-
-	if ((size_t)jobs > nselected)
-		jobs = (long)nselected;
-	fflush(stdout);
-	workers = calloc(jobs, sizeof *workers);
-	for (long w = 0; w < jobs; w++) {
-		workers[w] = fork();
-		if (workers[w] < 0) {
-			fprintf(stderr, "bevconf: fork: %s\n", strerror(errno));
+	if (results_path) {
+		results_fd = open(results_path, O_WRONLY | O_CREAT | O_CLOEXEC | (sharded ? O_APPEND : O_TRUNC), 0644);
+		if (results_fd < 0) {
+			fprintf(stderr, "bevconf: cannot write %s: %s\n", results_path, strerror(errno));
 			return 2;
 		}
-		if (workers[w] == 0)
-			_exit(run_worker((size_t)w, (size_t)jobs, timeout));
 	}
-	for (long w = 0; w < jobs; w++)
-		waitpid(workers[w], NULL, 0);
-
-	struct bc_summary sum = { 0 };
-	bc_assemble(selected, nselected, side_dir, results_path, &sum);
-	rmdir(side_dir);
-
-	/* The plain closing line CI systems read. */
-	printf("%d passed, %d failed, %d skipped\n", sum.passed, sum.failed, sum.skipped);
+	run_cases(timeout);
 	free(prefixes);
-	return sum.failed ? 1 : 0;
+	return any_failed ? 1 : 0;
 }

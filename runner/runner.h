@@ -2,7 +2,7 @@
 #ifndef BEVCONF_RUNNER_H
 #define BEVCONF_RUNNER_H
 
-#include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,10 +22,9 @@ struct bc_case {
 extern const struct bc_case bc_cases[];
 extern const size_t bc_ncases;
 
-struct bc_summary { int passed, failed, skipped, quirks_differ; };
-
 const char *bc_level_name(enum bc_level l);
 const struct bc_case *bc_current_case(void);
+
 /* ---- child side: what the runtime tells the runner about the running case ---- */
 /* One trace line, kept as it happens (a crash or a timeout keeps what came before). */
 void bc_note_trace(const char *line);
@@ -33,15 +32,37 @@ void bc_note_trace(const char *line);
  * the check's readable label and expected vs actual. A QUIRK case ends as DIFFERS. */
 void bc_case_failed(const char *where, const char *expr, const char *check, const char *expected,
 		    const char *actual) __attribute__((noreturn));
-/* Append one tagged line to the current case's side file (child only). */
-void bc_side_write(char tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* In a worker, after its Check run: case idx's status, console block and results line,
- * left in the side directory. */
-void bc_verdict(SRunner *sr, const struct bc_case *c, size_t idx, double duration,
-		const char *side_dir, const char *impl, const char *backend);
-/* In the parent: every case's block to stdout and line to results_path, in list order;
- * then Check's summary line over all of them. */
-void bc_assemble(const struct bc_case **cases, size_t n, const char *side_dir,
-		 const char *results_path, struct bc_summary *sum);
+/* End the running case as SKIP with a reason. */
+void bc_skip(const char *reason) __attribute__((noreturn));
+
+/* ---- the channel: a case's child writes tagged lines, its parent reads them ---- */
+/* Tags, one line each: T trace line; L where; E expression; C check; X expected;
+ * A actual; V verdict the child decided itself ("SKIP <reason>" or "DIFFERS"). */
+void bc_channel_write(int fd, char tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- the record (record.c): one per case, written once, as the case finishes ---- */
+/* The closed set of statuses (reports/README.md). */
+#define BC_STATUSES(X) X(PASS) X(FAIL) X(CRASH) X(TIMEOUT) X(SKIP) X(DIFFERS)
+enum bc_status {
+#define BC_STATUS_ENUM(s) BC_##s,
+	BC_STATUSES(BC_STATUS_ENUM)
+#undef BC_STATUS_ENUM
+};
+const char *bc_status_name(enum bc_status s);
+/* FAIL, CRASH and TIMEOUT fail a run; PASS, SKIP and DIFFERS do not. */
+bool bc_status_fails(enum bc_status s);
+
+/* What Check said of the case's process, before the channel is read. */
+enum bc_outcome { BC_OUT_PASSED, BC_OUT_FAILED, BC_OUT_TIMEOUT, BC_OUT_CRASHED };
+
+struct bc_run_info { const char *impl, *backend; };
+
+/* Build the case's record from Check's outcome and what its child wrote to the channel
+ * (channel_fd, read from the start); write it as one JSON line to results_fd (-1: none)
+ * and its console block to stdout, each with a single write(2) so parallel shards never
+ * tear each other's lines. Returns the status. */
+enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
+			 enum bc_outcome out, const char *message, int channel_fd, double duration_ms,
+			 int results_fd);
 
 #endif

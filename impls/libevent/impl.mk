@@ -2,19 +2,12 @@
 # under LIBEVENT_PREFIX the way its own `make install` lays it out
 # (<prefix>/include/event2/*.h, <prefix>/lib/libevent*.so and/or .a).
 #
-# An implementation fragment sets:
+# An implementation fragment says how to build against it (how it runs, its backends
+# among them, is its row in impls/impls.txt). It sets:
 #   IMPL_CFLAGS, IMPL_LIBS   how to compile and link a program against it
-#   IMPL_BACKENDS            backends BACKEND= may name
-#   IMPL_ENV_<backend>       environment that forces that backend at run time
-#   IMPL_BUILD_NAME          directory under build/ (defaults to the implementation name)
 #   IMPL_DEPS                targets that build the implementation's own library, if any
 #   IMPL_ERROR               a one-line reason it cannot be used; reported when it is needed
 
-IMPL_BACKENDS := epoll poll select
-# libevent hides a backend when EVENT_NO<METHOD> is present in the environment.
-IMPL_ENV_epoll := EVENT_NOPOLL=1 EVENT_NOSELECT=1
-IMPL_ENV_poll := EVENT_NOEPOLL=1 EVENT_NOSELECT=1
-IMPL_ENV_select := EVENT_NOEPOLL=1 EVENT_NOPOLL=1
 
 ifeq ($(LIBEVENT_PREFIX),)
   ifeq ($(shell pkg-config --exists libevent 2>/dev/null && echo yes),yes)
@@ -36,5 +29,4 @@ else
   IMPL_CFLAGS := -I$(libevent_prefix)/include
   # The rpath makes the prefix's shared library the one used at run time.
   IMPL_LIBS := -L$(libevent_prefix)/lib -Wl,-rpath,$(libevent_prefix)/lib -l$(libevent_lib)
-  IMPL_BUILD_NAME := libevent-prefix$(subst /,-,$(libevent_prefix))
 endif

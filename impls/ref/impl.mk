@@ -4,7 +4,3 @@
 IMPL_CFLAGS := -Iimpls/ref/include
 IMPL_LIBS = $(BUILD)/ref/lib/libevent.a
 IMPL_DEPS = $(BUILD)/ref/lib/libevent.a
-IMPL_BACKENDS := epoll poll
-# As libevent: the presence of EVENT_NO<METHOD> in the environment hides a backend.
-IMPL_ENV_epoll := EVENT_NOPOLL=1
-IMPL_ENV_poll := EVENT_NOEPOLL=1

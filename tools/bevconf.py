@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""bevconf.py: the driver. make builds; this runs: the suite on an implementation and a
+backend, and every loop over implementations x backends (make test, report, flaky,
+mutants, bench, coverage). The implementations are the rows of impls/impls.txt.
+
+    tools/bevconf.py COMMAND [VAR=value ...]
+
+Variables come from the arguments or else the environment, so `make check IMPL=ref` (make
+passes its command-line variables to recipes) and `tools/bevconf.py check IMPL=ref` are
+the same. Exit status: 0 conforming, 1 a case failed, 2 bad input or a failed build."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "reports"))
+import impls as impl_table  # noqa: E402
+import results  # noqa: E402
+
+DEFAULTS = {"IMPL": "libevent", "CASE_JOBS": "8", "TIMEOUT": "5", "N": "20", "REPEAT": "5",
+            "BENCH_REPEAT": "3", "BENCH_SECONDS": "1", "ORACLE": "libevent"}
+BUILD = "build"
+
+
+class Stop(Exception):
+    """A one-line error: printed as `bevconf: <text>`, exit status `code`."""
+
+    def __init__(self, text, code=2):
+        super().__init__(text)
+        self.code = code
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+# ---- configuration ----
+
+class Config:
+    def __init__(self, args):
+        self.vars = {}
+        for a in args:
+            if "=" not in a:
+                raise Stop(f"arguments are VAR=value, not {a!r}")
+            k, v = a.split("=", 1)
+            self.vars[k] = v
+
+    def get(self, name, default=None):
+        v = self.vars.get(name, os.environ.get(name))
+        return v if v not in (None, "") else DEFAULTS.get(name, default)
+
+    def number(self, name, kind=int, minimum=1):
+        v = self.get(name)
+        try:
+            n = kind(v)
+        except (TypeError, ValueError):
+            n = None
+        if n is None or n < minimum:
+            raise Stop(f"{name}={v} wants a number >= {minimum}")
+        return n
+
+    def words(self, name):
+        return (self.get(name) or "").replace(",", " ").split()
+
+
+# ---- make: every build goes through here ----
+
+def make_env():
+    """The environment for a make the driver runs: without the outer make's flags, so
+    each build gets exactly the variables asked for."""
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(k, None)
+    return env
+
+
+def make(goals, variables):
+    """Build goals with these variables. make's own output (notes on what an
+    implementation lacks, warnings) is shown; a make that stops on a `bevconf:` error
+    (bad input, found by an impl.mk) becomes that one line."""
+    cmd = [os.environ.get("MAKE") or "make", "-s", "--no-print-directory", f"-j{os.cpu_count() or 2}"]
+    cmd += [f"{k}={v}" for k, v in variables.items()] + list(goals)
+    p = subprocess.run(cmd, cwd=ROOT, env=make_env(), text=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if p.returncode == 0:
+        sys.stdout.write(p.stdout)
+        return
+    for line in p.stdout.splitlines():
+        if "*** bevconf: " in line:
+            raise Stop(line.split("*** bevconf: ", 1)[1].removesuffix("Stop.").rstrip(" ."))
+    sys.stdout.write(p.stdout)
+    raise Stop(f"building {' '.join(goals)} for {variables.get('IMPL')} failed")
+
+
+# ---- a target: one implementation, built one way ----
+
+class Target:
+    """An implementation from the table, optionally a libevent install (LIBEVENT_PREFIX),
+    optionally built with sanitizers: where it builds, what make needs to build it, the
+    name its results carry."""
+
+    def __init__(self, impl, prefix=None, sanitize=False, build=BUILD, extra=None):
+        self.impl, self.prefix, self.sanitize = impl, prefix, sanitize
+        if prefix:
+            if impl.name != "libevent":
+                raise Stop(f"LIBEVENT_PREFIX goes with IMPL=libevent, not IMPL={impl.name}")
+            self.name = "libevent-prefix" + os.path.abspath(prefix).replace("/", "-")
+        else:
+            self.name = impl.name
+        self.out = os.path.join(build, "sanitize" if sanitize else "", self.name)
+        self.vars = {"IMPL": impl.name, "OUT": self.out, "BUILD": build}
+        if prefix:
+            self.vars["LIBEVENT_PREFIX"] = os.path.abspath(prefix)
+        if sanitize:
+            self.vars["SANITIZE"] = "1"
+        self.vars.update(extra or {})
+
+    @property
+    def runner(self):
+        return os.path.join(self.out, "bevconf")
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    def results_path(self, backend):
+        return os.path.join(self.out, backend or "default", "results.jsonl")
+
+    def build(self, *goals):
+        make(goals or ["build"], self.vars)
+
+    def env(self, backend):
+        env = dict(os.environ)
+        if backend:
+            env.update(self.impl.backend_env(backend))
+        return env
+
+
+def known_impls():
+    return impl_table.load()
+
+
+def get_impl(name):
+    table = known_impls()
+    if name not in table:
+        raise Stop(f"unknown IMPL={name}; available: {' '.join(table)}")
+    return table[name]
+
+
+def target_from(cfg, **kw):
+    impl = get_impl(cfg.get("IMPL"))
+    return Target(impl, prefix=cfg.get("LIBEVENT_PREFIX"), sanitize=cfg.get("SANITIZE") == "1", **kw)
+
+
+def check_backend(target, backend):
+    if backend and backend not in target.impl.backends:
+        raise Stop(f"unknown BACKEND={backend} for {target.impl.name}; available: {' '.join(target.impl.backends)}")
+
+
+# ---- running the suite ----
+
+def case_ids(target, cases):
+    """The ids the runner selects for these prefixes (its --list)."""
+    p = subprocess.run([target.runner, "--list"] + cases, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Stop(p.stderr.strip() or f"{target.runner} --list failed")
+    return [line.split()[0] for line in p.stdout.splitlines()[1:] if line.strip()]
+
+
+def run_suite(target, backend, cases=(), jobs=8, timeout=5, results_path=None, log=None,
+              wrapper=(), quiet_summary=False):
+    """Run the selected cases in `jobs` runner processes side by side (each case still in
+    its own process, with its own timeout), all writing one results file. Returns
+    (records, tally). Console output goes to `log` (a file) or to stdout."""
+    cases = list(cases)
+    results_path = results_path or target.results_path(backend)
+    os.makedirs(os.path.dirname(results_path), exist_ok=True)
+    open(results_path, "w").close()
+    wanted = case_ids(target, cases)
+    if not wanted:
+        raise Stop("no case id starts with the given prefix(es); see `make list`")
+    jobs = max(1, min(jobs, len(wanted)))
+    argv = list(wrapper) + [target.runner, "--impl", target.name, "--timeout", str(timeout),
+                            "--results", results_path]
+    if backend:
+        argv += ["--backend", backend]
+    out = log or sys.stdout
+    out.flush()
+    errs = []
+    procs = []
+    for k in range(jobs):
+        err = tempfile.TemporaryFile(mode="w+")
+        procs.append((subprocess.Popen(argv + ["--shard", f"{k}/{jobs}"] + cases, stdout=out,
+                                       stderr=err, env=target.env(backend)), err))
+    for p, err in procs:
+        rc = p.wait()
+        err.seek(0)
+        text = err.read()
+        if text:
+            (log or sys.stderr).write(text)
+        if rc == 2:
+            errs.append(text.strip().splitlines()[-1] if text.strip() else f"runner exit status 2")
+    if errs:
+        raise Stop(errs[0].removeprefix("bevconf: "), 2)
+    records = results.read(results_path)
+    seen = {r["case"] for r in records}
+    missing = [c for c in wanted if c not in seen]
+    for c in missing:
+        print(f"CRASH   {c:<40} (no record: the runner process running it died)", file=out)
+    tally = results.Tally(records, len(missing))
+    if not quiet_summary:
+        say(f"bevconf: {target.name} {backend or 'default'}: {tally.line()}")
+        say(f"results: {results_path}")
+    return records, tally
+
+
+# ---- commands ----
+
+def cmd_check(cfg):
+    target = target_from(cfg)
+    backend = cfg.get("BACKEND")
+    check_backend(target, backend)
+    target.build()
+    _, tally = run_suite(target, backend, cfg.words("CASES"), cfg.number("CASE_JOBS"),
+                         cfg.number("TIMEOUT", float, 0.1))
+    return 1 if tally.failed else 0
+
+
+def cmd_list(cfg):
+    target = target_from(cfg)
+    target.build()
+    return subprocess.run([target.runner, "--list"] + cfg.words("CASES")).returncode
+
+
+def cmd_valgrind(cfg):
+    """The fault self-tests and the suite under valgrind, every forked case included."""
+    target = target_from(cfg)
+    backend = cfg.get("BACKEND")
+    check_backend(target, backend)
+    target.build("build", target.path("fault-selftest"))
+    vg = ["valgrind", "-q", "--trace-children=yes", "--leak-check=full",
+          "--errors-for-leak-kinds=definite", "--error-exitcode=9"]
+    if subprocess.run(vg + [target.path("fault-selftest")]).returncode != 0:
+        return 1
+    _, tally = run_suite(target, backend, cfg.words("CASES"), cfg.number("CASE_JOBS"), 30, wrapper=vg)
+    return 1 if tally.failed else 0
+
+
+def cmd_e2e(cfg):
+    target = target_from(cfg)
+    target.build(target.path("hello-world"))
+    return e2e_hello(target.path("hello-world"))
+
+
+def e2e_hello(prog):
+    """libevent's sample/hello-world.c server built against the implementation: a client
+    gets the greeting and EOF; SIGINT makes it exit 0. Waits on events, never sleeps."""
+    import select
+    import signal
+    import socket
+    p = subprocess.Popen([prog, "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([p.stdout], [], [], 5)
+        line = p.stdout.readline() if ready else ""
+        if not line.startswith("port "):
+            raise Stop(f"e2e: {prog}: no port printed", 1)
+        with socket.create_connection(("127.0.0.1", int(line.split()[1])), timeout=5) as s:
+            got = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        if got != b"Hello, World!":
+            raise Stop(f"e2e: {prog}: the client got {got!r}", 1)
+        p.send_signal(signal.SIGINT)
+        try:
+            status = p.wait(5)
+        except subprocess.TimeoutExpired:
+            raise Stop(f"e2e: {prog}: still running 5 s after SIGINT", 1) from None
+        if status != 0:
+            raise Stop(f"e2e: {prog}: exit status {status} after SIGINT", 1)
+    except (OSError, socket.timeout) as ex:
+        raise Stop(f"e2e: {prog}: {ex}", 1) from None
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    say(f"e2e: {prog}: greeting, EOF, exit 0 on SIGINT")
+    return 0
+
+
+def cmd_flaky(cfg):
+    """Rerun the suite N times per backend; list every case whose status changed."""
+    target = target_from(cfg)
+    backends = [cfg.get("BACKEND")] if cfg.get("BACKEND") else target.impl.backends
+    for b in backends:
+        check_backend(target, b)
+    target.build()
+    n = cfg.number("N")
+    flips = 0
+    for b in backends:
+        say(f"flaky: {target.name} {b}, {n} runs")
+        seen = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(1, n + 1):
+                with open(os.path.join(tmp, "log"), "w") as log:
+                    records, tally = run_suite(target, b, cfg.words("CASES"), cfg.number("CASE_JOBS"),
+                                               cfg.number("TIMEOUT", float, 0.1),
+                                               os.path.join(tmp, "r.jsonl"), log=log, quiet_summary=True)
+                for case, st in results.statuses(records).items():
+                    seen.setdefault(case, {}).setdefault(st, 0)
+                    seen[case][st] += 1
+                end = "\r" if sys.stderr.isatty() else "\n"
+                print(f"flaky: run {i}/{n}: {tally.line()}", end=end, file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        for case, sts in sorted(seen.items()):
+            if len(sts) > 1:
+                flips += 1
+                say(f"FLAKY {case}: " + " ".join(f"{s}x{k}" for s, k in sorted(sts.items())))
+    say(f"flaky: {flips} case(s) changed status over {n} runs per backend")
+    return 1 if flips else 0
+
+
+def cmd_mutants(cfg):
+    import mutants
+    return mutants.run(cfg.words("MUTANTS"), cfg.number("CASE_JOBS"))
+
+
+def cmd_report(cfg):
+    import report_run
+    return report_run.run(cfg)
+
+
+def cmd_report_diff(cfg):
+    old, new = cfg.get("OLD"), cfg.get("NEW")
+    if not (old and new):
+        raise Stop("usage: make report-diff OLD=<report.json> NEW=<report.json>")
+    return subprocess.run([sys.executable, os.path.join(ROOT, "reports", "diff.py"), old, new]).returncode
+
+
+def cmd_bench(cfg):
+    import bench
+    return bench.run(cfg)
+
+
+def cmd_coverage(cfg, regress=False):
+    import coverage_run
+    return coverage_run.run(cfg, regress)
+
+
+def cmd_test(cfg):
+    import selftests
+    return selftests.run(cfg)
+
+
+COMMANDS = {
+    "check": cmd_check, "list": cmd_list, "valgrind": cmd_valgrind, "e2e": cmd_e2e,
+    "flaky": cmd_flaky, "mutants": cmd_mutants, "report": cmd_report,
+    "report-diff": cmd_report_diff, "bench": cmd_bench, "coverage": cmd_coverage,
+    "coverage-regress": lambda cfg: cmd_coverage(cfg, regress=True), "test": cmd_test,
+}
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: bevconf.py {{{','.join(COMMANDS)}}} [VAR=value ...]", file=sys.stderr)
+        return 2
+    os.chdir(ROOT)
+    try:
+        return COMMANDS[argv[0]](Config(argv[1:]))
+    except Stop as ex:
+        print(f"bevconf: {ex}", file=sys.stderr)
+        return ex.code
+    except results.BadResults as ex:
+        print(f"bevconf: {ex}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
