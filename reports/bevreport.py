@@ -10,14 +10,18 @@ import glob
 import json
 import os
 import re
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+import results as results_file  # noqa: E402
 
 SCHEMA = "bevconf-report/1"
 
 # The closed set of statuses a report shows.
 STATUSES = ["PASS", "FAIL", "CRASH", "TIMEOUT", "SKIP", "XFAIL", "XPASS",
             "SAME-AS-ORACLE", "DIFFERS"]
-RAW_STATUSES = {"PASS", "FAIL", "CRASH", "TIMEOUT", "SKIP"}
+RAW_STATUSES = set(results_file.STATUSES)
 LEVELS = ["MUST", "SHOULD", "QUIRK"]
 # Statuses that keep a MUST case within the gate (make report's exit status).
 GATE_OK = {"PASS", "XPASS", "XFAIL"}
@@ -136,18 +140,6 @@ def trace_diff(oracle, actual):
 
 # ---- loading runs ----
 
-def load_results(path):
-    recs = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    recs.append(json.loads(line))
-                except ValueError as e:
-                    raise ValueError(f"{path}:{n}: {e}")
-    return recs
-
-
 def load_manifest(path):
     """runs.json: {"runs": [{"impl", "backend", "results", "exit_status", "log",
     "gate"}]}; relative paths are taken from the manifest's directory."""
@@ -178,8 +170,8 @@ def build_report(runs, contract, oracle, impls_dir=None, coverage=None, fuzz=Non
         path = r.get("results")
         if path and os.path.exists(path):
             try:
-                recs = load_results(path)
-            except ValueError as e:
+                recs = results_file.read(path)
+            except results_file.BadResults as e:
                 error = f"unreadable results file: {e}"
         else:
             error = "the run wrote no results file"
@@ -227,7 +219,7 @@ def build_report(runs, contract, oracle, impls_dir=None, coverage=None, fuzz=Non
                 msg += f"; log: {r['log']}"
             for cid in order:
                 raw[(r["impl"], r["backend"], cid)] = {
-                    "case": cid, "status": "CRASH", "counts": True, "message": msg,
+                    "case": cid, "status": "CRASH", "message": msg,
                     "trace": [], "duration_ms": None, "synthesized": True}
         run_info.append(info)
 
@@ -297,12 +289,11 @@ def classify(case, rec, impl, backend, oracle, orec, declared):
         if declared is not None and level != "QUIRK" and not rec.get("synthesized"):
             status, reason = "XFAIL", f"{declared} ({reason})"
     elif level == "QUIRK":
-        quirk_outcome = raw_status == "PASS" or (raw_status == "FAIL" and rec.get("counts") is False)
-        if quirk_outcome:
-            if orec is None or oracle_status not in ("PASS", "FAIL"):
+        if raw_status in ("PASS", "DIFFERS"):
+            if orec is None or oracle_status not in ("PASS", "DIFFERS"):
                 # The oracle itself, or no oracle result: compare with the libevent 2.1
                 # behaviour the case encodes.
-                if raw_status == "FAIL":
+                if raw_status == "DIFFERS":
                     status = "DIFFERS"
                     reason = "differs from the libevent 2.1 behaviour the case records"
             else:
@@ -325,7 +316,7 @@ def classify(case, rec, impl, backend, oracle, orec, declared):
             status, reason = "XFAIL", declared
     return {
         "impl": impl, "backend": backend, "case": case["id"], "status": status,
-        "raw_status": raw_status, "counts": rec.get("counts", True), "reason": reason,
+        "raw_status": raw_status, "reason": reason,
         "message": rec.get("message"), "check": rec.get("check"),
         "expected": rec.get("expected"), "actual": rec.get("actual"),
         "trace": rec.get("trace") or [], "duration_ms": rec.get("duration_ms"),

@@ -79,7 +79,7 @@ def make_env():
     return env
 
 
-def make(goals, variables):
+def make(goals, variables, log=None):
     """Build goals with these variables. make's own output (notes on what an
     implementation lacks, warnings) is shown; a make that stops on a `bevconf:` error
     (bad input, found by an impl.mk) becomes that one line."""
@@ -88,7 +88,7 @@ def make(goals, variables):
     p = subprocess.run(cmd, cwd=ROOT, env=make_env(), text=True, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     if p.returncode == 0:
-        sys.stdout.write(p.stdout)
+        (log or sys.stdout).write(p.stdout)
         return
     for line in p.stdout.splitlines():
         if "*** bevconf: " in line:
@@ -130,8 +130,8 @@ class Target:
     def results_path(self, backend):
         return os.path.join(self.out, backend or "default", "results.jsonl")
 
-    def build(self, *goals):
-        make(goals or ["build"], self.vars)
+    def build(self, *goals, log=None):
+        make(goals or ["build"], self.vars, log)
 
     def env(self, backend):
         env = dict(os.environ)
@@ -163,16 +163,16 @@ def check_backend(target, backend):
 
 # ---- running the suite ----
 
-def case_ids(target, cases):
+def case_ids(runner, cases):
     """The ids the runner selects for these prefixes (its --list)."""
-    p = subprocess.run([target.runner, "--list"] + cases, capture_output=True, text=True)
+    p = subprocess.run([runner, "--list"] + cases, capture_output=True, text=True)
     if p.returncode != 0:
-        raise Stop(p.stderr.strip() or f"{target.runner} --list failed")
+        raise Stop(p.stderr.strip() or f"{runner} --list failed")
     return [line.split()[0] for line in p.stdout.splitlines()[1:] if line.strip()]
 
 
 def run_suite(target, backend, cases=(), jobs=8, timeout=5, results_path=None, log=None,
-              wrapper=(), quiet_summary=False):
+              wrapper=(), quiet_summary=False, runner=None):
     """Run the selected cases in `jobs` runner processes side by side (each case still in
     its own process, with its own timeout), all writing one results file. Returns
     (records, tally). Console output goes to `log` (a file) or to stdout."""
@@ -180,11 +180,12 @@ def run_suite(target, backend, cases=(), jobs=8, timeout=5, results_path=None, l
     results_path = results_path or target.results_path(backend)
     os.makedirs(os.path.dirname(results_path), exist_ok=True)
     open(results_path, "w").close()
-    wanted = case_ids(target, cases)
+    runner = runner or target.runner
+    wanted = case_ids(runner, cases)
     if not wanted:
         raise Stop("no case id starts with the given prefix(es); see `make list`")
     jobs = max(1, min(jobs, len(wanted)))
-    argv = list(wrapper) + [target.runner, "--impl", target.name, "--timeout", str(timeout),
+    argv = list(wrapper) + [runner, "--impl", target.name, "--timeout", str(timeout),
                             "--results", results_path]
     if backend:
         argv += ["--backend", backend]
@@ -354,8 +355,9 @@ def cmd_coverage(cfg, regress=False):
 
 
 def cmd_test(cfg):
-    import selftests
-    return selftests.run(cfg)
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import run_all
+    return run_all.run(cfg)
 
 
 COMMANDS = {

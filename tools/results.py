@@ -62,6 +62,12 @@ class Tally:
         self.missing += missing
         return self
 
+    def merge(self, other):
+        for s in STATUSES:
+            self.counts[s] += other.counts[s]
+        self.missing += other.missing
+        return self
+
     @property
     def passed(self):
         return self.counts["PASS"]

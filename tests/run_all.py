@@ -1,0 +1,157 @@
+"""run_all: `make test`, everything bevconf checks about itself, in one sequence with a
+progress line per step; the closing line tallies every case record the steps produced
+(through tools/results.py). Stops at the first failing step."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import bevconf
+import results
+from bevconf import ROOT, Stop, Target, say
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Sequence:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.tally = results.Tally()
+        self.steps = []
+
+    def step(self, name, fn):
+        self.steps.append((name, fn))
+
+    def suite(self, target, backend=None, log=None):
+        """The whole suite on target; its records count in the closing line."""
+        target.build(log=log)
+        _, tally = bevconf.run_suite(target, backend, jobs=self.cfg.number("CASE_JOBS"),
+                                     timeout=self.cfg.number("TIMEOUT", float, 0.1), log=log)
+        self.tally.merge(tally)
+        if tally.failed:
+            raise Stop(f"{target.name} {backend or 'default'}: {tally.failed} case(s) failed", 1)
+        return tally
+
+    def run(self):
+        t0 = time.time()
+        for n, (name, fn) in enumerate(self.steps, 1):
+            say(f"test: [{n}/{len(self.steps)}] {name}")
+            fn()
+        say(f"test: all {len(self.steps)} steps passed in {time.time() - t0:.0f} s")
+        say(f"bevconf: {self.tally.line()}")
+        return 0
+
+
+def program(*argv):
+    if subprocess.run(list(argv), cwd=ROOT, env=bevconf.make_env()).returncode != 0:
+        raise Stop(f"{' '.join(argv)} failed", 1)
+
+
+def selftests(target):
+    """The fault layer's self-tests, the runner's verdicts on cases that fail on purpose."""
+    target.build("build", target.path("fault-selftest"), target.path("runner-selftest"))
+    program(target.path("fault-selftest"))
+    import runner_selftest
+    runner_selftest.check(target)
+
+
+def prefixes(seq):
+    """The system libevent plugged in through LIBEVENT_PREFIX: as a static archive, as a
+    shared library (the two ways a user's own build arrives), and as a partial
+    implementation (an archive without listener.o, headers without the file-segment
+    constants) whose missing functions and constants must become SKIPs, not a failed build."""
+    def pc(var):
+        return subprocess.run(["pkg-config", f"--variable={var}", "libevent"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    libdir, incdir = pc("libdir"), pc("includedir")
+    base = os.path.abspath(os.path.join(bevconf.BUILD, "prefixes"))
+    shutil.rmtree(base, ignore_errors=True)
+    for p in ("static", "shared", "partial"):
+        os.makedirs(os.path.join(base, p, "lib"))
+        shutil.copytree(os.path.join(incdir, "event2"), os.path.join(base, p, "include", "event2"))
+    buffer_h = os.path.join(base, "partial", "include", "event2", "buffer.h")
+    with open(buffer_h) as f:
+        kept = [line for line in f if "define EVBUF_FS_" not in line]
+    with open(buffer_h, "w") as f:
+        f.writelines(kept)
+    shutil.copy(os.path.join(libdir, "libevent.a"), os.path.join(base, "static", "lib"))
+    for name in os.listdir(libdir):
+        if name == "libevent.so" or name.startswith("libevent-2.1.so"):
+            src = os.path.join(libdir, name)
+            dst = os.path.join(base, "shared", "lib", name)
+            if os.path.islink(src):
+                os.symlink(os.readlink(src), dst)
+            else:
+                shutil.copy(src, dst)
+    shutil.copy(os.path.join(libdir, "libevent.a"), os.path.join(base, "partial", "lib"))
+    program("ar", "d", os.path.join(base, "partial", "lib", "libevent.a"), "listener.o")
+
+    libevent = bevconf.get_impl("libevent")
+    expect = {"static": ["linked: statically"], "shared": [f"linked: {base}/shared/lib/"],
+              "partial": ["not implemented: evconnlistener_",
+                          "does not compile against this implementation: cases/evbuffer_space.c"]}
+    for p, wanted in expect.items():
+        target = Target(libevent, prefix=os.path.join(base, p))
+        log_path = os.path.join(base, f"{p}.log")
+        with open(log_path, "w") as log:
+            target.build(log=log)
+            seq.suite(target, log=log)
+        text = open(log_path).read()
+        for w in wanted:
+            if w not in text:
+                raise Stop(f"prefix {p}: the run does not say {w!r} (see {log_path})", 1)
+        say(f"test: prefix {p}: says {' and '.join(repr(w) for w in wanted)}")
+        if p != "partial":
+            selftests(target)
+
+
+def install_ref(seq):
+    """ref installed the way libevent installs itself, then run through LIBEVENT_PREFIX."""
+    prefix = os.path.abspath(os.path.join(bevconf.BUILD, "prefixes", "ref"))
+    shutil.rmtree(prefix, ignore_errors=True)
+    bevconf.make(["install-ref"], {"IMPL": "ref", "PREFIX": prefix})
+    for f in ("include/event2/bufferevent.h", "lib/libevent_core.a"):
+        if not os.path.isfile(os.path.join(prefix, f)):
+            raise Stop(f"install-ref: {prefix}/{f} missing", 1)
+    libs = subprocess.run(["pkg-config", "--libs", "libevent"], capture_output=True, text=True,
+                          env=dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))).stdout
+    if "-levent" not in libs:
+        raise Stop(f"install-ref: pkg-config --libs libevent says {libs.strip()!r}", 1)
+    log_path = prefix + ".log"
+    with open(log_path, "w") as log:
+        seq.suite(Target(bevconf.get_impl("libevent"), prefix=prefix), log=log)
+    if "linked: statically" not in open(log_path).read():
+        raise Stop(f"install-ref: the run did not link statically (see {log_path})", 1)
+
+
+def run(cfg):
+    seq = Sequence(cfg)
+    table = bevconf.known_impls()
+    in_test = [i for i in table.values() if i.in_test]
+    libevent = Target(table["libevent"])
+    seq.step("self-tests: fault layer, runner verdicts, contract", lambda: (
+        selftests(libevent), program(sys.executable, os.path.join(HERE, "contract_check.py"))))
+    for impl in in_test:
+        for b in impl.backends:
+            seq.step(f"the suite on {impl.name}, {b}", lambda impl=impl, b=b: seq.suite(Target(impl), b))
+    for impl in in_test:
+        seq.step(f"libevent's hello-world on {impl.name}", lambda impl=impl: (
+            Target(impl).build(Target(impl).path("hello-world")),
+            bevconf.e2e_hello(Target(impl).path("hello-world"))))
+    seq.step("libevent through LIBEVENT_PREFIX: static, shared, partial", lambda: prefixes(seq))
+    if "ref" in table:
+        seq.step("ref installed as a prefix", lambda: install_ref(seq))
+    for impl in in_test:
+        seq.step(f"the suite on {impl.name} under ASan + UBSan",
+                 lambda impl=impl: seq.suite(Target(impl, sanitize=True)))
+    seq.step("bad input: one line, exit 2", lambda: program(sys.executable, os.path.join(HERE, "bad_input.py")))
+    seq.step("reports: fixtures, report-diff, the page in Chromium", lambda: program(
+        sys.executable, os.path.join(ROOT, "reports", "tests", "run_tests.py"),
+        os.path.join(bevconf.BUILD, "report", "test")))
+    seq.step("fuzz: the OSS-Fuzz build script", lambda: program("make", "-s", "--no-print-directory", "fuzz-test-oss"))
+    seq.step("fuzz: every corpus replayed", lambda: program("make", "-s", "--no-print-directory", "fuzz-replay"))
+    if "ref" in table:
+        seq.step("mutants: ref broken on purpose, each killed", lambda: program(
+            sys.executable, os.path.join(ROOT, "tools", "bevconf.py"), "mutants"))
+    return seq.run()
