@@ -54,7 +54,7 @@ TOKEN = re.compile(r"""
   | (?P<directive>^[ \t]*\#[^\n]*)
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<word>[A-Za-z_0-9]+)
-  | (?P<punct>[(),|&+\-<>~!])
+  | (?P<punct>[(),|&+\-<>~!*/%^.?:])
 """, re.X | re.M | re.S)
 
 
@@ -153,7 +153,7 @@ class Rule:
     def __init__(self, ident, level, line):
         self.id, self.level, self.line = ident, level, line
         self.end = line          # last line (1-based, inclusive) of the rule's text
-        self.field = None        # (first line, start column, last line, end column) of the list
+        self.field = None        # (first line, column of the tag, last line) of its *Cases:* list
         self.patterns = []       # the backquoted patterns of its *Cases:* list
         self.junk = None         # text in the list that is not a pattern
 
@@ -194,7 +194,7 @@ def find_field(rule, lines, path):
         while last < rule.end and lines[last].strip() and not re.match(r"\s*\*[a-z]+:\*", lines[last]):
             last += 1
         body = [lines[n - 1][col + len(CASES_TAG):]] + lines[n:last]
-        rule.field = (n, col, last, len(lines[last - 1]))
+        rule.field = (n, col, last)
         text = " ".join(s.strip() for s in body)
         rule.patterns = re.findall(r"`([^`]*)`", text)
         if not rule.patterns:
@@ -351,7 +351,7 @@ def write(rules, cases, lines, contract):
                 n += 1
             edits.append((n + 1, n, wrap("", pats)))
         else:
-            first, col, last, _ = r.field
+            first, col, last = r.field
             edits.append((first, last, wrap(lines[first - 1][:col], pats)))
     for first, last, new in sorted(edits, reverse=True):
         lines[first - 1:last] = new
@@ -385,8 +385,8 @@ def main(argv=None):
         print(p)
     head = f"contract: {len(rules)} rules, {len(cases)} cases"
     if problems:
-        hint = "" if a.write or not any(CASES_TAG in p or "no " + CASES_TAG in p for p in problems) \
-            else f" (stale {CASES_TAG} lists: {os.path.relpath(__file__)} --write)"
+        hint = "" if a.write or not any(CASES_TAG in p for p in problems) \
+            else f" (stale {CASES_TAG} lists: python3 {show(os.path.abspath(__file__))} --write)"
         print(f"{head}, {len(problems)} problem(s){hint}")
         return 1
     print(f"{head}, all consistent")
