@@ -131,7 +131,8 @@ def run(cfg):
     in_test = [i for i in table.values() if i.in_test]
     libevent = Target(table["libevent"])
     seq.step("self-tests: fault layer, runner verdicts, contract", lambda: (
-        selftests(libevent), program(sys.executable, os.path.join(HERE, "contract_check.py"))))
+        selftests(libevent), program(sys.executable, os.path.join(HERE, "contract_check.py")),
+        program(sys.executable, os.path.join(HERE, "contract_check_test.py"))))
     for impl in in_test:
         for b in impl.backends:
             seq.step(f"the suite on {impl.name}, {b}", lambda impl=impl, b=b: seq.suite(Target(impl), b))
