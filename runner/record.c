@@ -6,13 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runner.h"
 
-/* The console shows at most this many trace lines (the record keeps them all), so one
- * block stays within a pipe's atomic write size. */
+/* The console shows at most this many trace and output lines (the record keeps them),
+ * so one block stays within a pipe's atomic write size. */
 #define CONSOLE_TRACE_LINES 24
+#define CONSOLE_OUTPUT_LINES 8
+/* How much of a case's output its record keeps. */
+#define RECORD_OUTPUT_BYTES (64 << 10)
 
 const char *bc_status_name(enum bc_status s)
 {
@@ -54,7 +59,7 @@ void bc_channel_write(int fd, char tag, const char *fmt, ...)
 
 /* What the child wrote. */
 struct channel {
-	char *verdict, *where, *expr, *check, *expected, *actual;
+	char *verdict, *where, *expr, *check, *expected, *actual, *pid;
 	char **trace;
 	size_t ntrace;
 };
@@ -81,6 +86,7 @@ static void read_channel(int fd, struct channel *ch)
 		const char *v = line + 2;
 		switch (line[0]) {
 		case 'V': set(&ch->verdict, v); break;
+		case 'P': set(&ch->pid, v); break;
 		case 'L': set(&ch->where, v); break;
 		case 'E': set(&ch->expr, v); break;
 		case 'C': set(&ch->check, v); break;
@@ -98,11 +104,107 @@ static void read_channel(int fd, struct channel *ch)
 
 static void free_channel(struct channel *ch)
 {
-	free(ch->verdict), free(ch->where), free(ch->expr);
+	free(ch->verdict), free(ch->where), free(ch->expr), free(ch->pid);
 	free(ch->check), free(ch->expected), free(ch->actual);
 	for (size_t i = 0; i < ch->ntrace; i++)
 		free(ch->trace[i]);
 	free(ch->trace);
+}
+
+/* Up to `max` bytes of a file from its start, NUL-terminated; *total gets its size. */
+static char *read_head(int fd, size_t max, size_t *total)
+{
+	struct stat st;
+	*total = fd >= 0 && fstat(fd, &st) == 0 ? (size_t)st.st_size : 0;
+	size_t n = *total < max ? *total : max;
+	char *buf = calloc(1, n + 1);
+	ssize_t got = n ? pread(fd, buf, n, 0) : 0;
+	buf[got > 0 ? got : 0] = '\0';
+	return buf;
+}
+
+/* valgrind's log for the case's process, when the driver runs the cases under valgrind
+ * with --log-file=$BEVCONF_VALGRIND_LOGS/vg.%p (valgrind's own output does not follow
+ * the case's stderr). */
+static char *valgrind_log(const char *pid)
+{
+	const char *dir = getenv("BEVCONF_VALGRIND_LOGS");
+	if (!dir || !pid)
+		return NULL;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/vg.%s", dir, pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t total;
+	char *log = read_head(fd, RECORD_OUTPUT_BYTES, &total);
+	close(fd);
+	unlink(path);
+	return log;
+}
+
+/* Frames of the allocator and the sanitizers' interceptors: the first frame worth naming
+ * is the first one outside them. */
+static bool runtime_frame(const char *fn)
+{
+	static const char *const prefixes[] = { "__interceptor_", "__asan", "__lsan", "__sanitizer",
+		"__ubsan", "malloc", "calloc", "realloc", "free", "operator ", "__libc_", "_start",
+		"vg_replace", "_vgr", "__GI_", "__memcpy", "__memmove", "memcpy", "memmove", "strlen" };
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (!strncmp(fn, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The first memory error a sanitizer or valgrind reported in text, as "<what> at <first
+ * frame>", or NULL. Frames: ASan's "#1 0x... in fn file:line", valgrind's
+ * "==pid==    at 0x...: fn (file:line)" and "by 0x...". */
+static char *memory_error(const char *text)
+{
+	static const char *const markers[] = { "ERROR: AddressSanitizer: ", "ERROR: LeakSanitizer: ",
+		"runtime error: ", "Invalid read", "Invalid write", "Invalid free", "Mismatched free",
+		"Conditional jump or move depends on uninitialised", "Use of uninitialised value",
+		"definitely lost in" };
+	if (!text)
+		return NULL;
+	const char *hit = NULL, *marker = NULL;
+	for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
+		const char *p = strstr(text, markers[i]);
+		if (p && (!hit || p < hit))
+			hit = p, marker = markers[i];
+	}
+	if (!hit)
+		return NULL;
+	const char *what = !strncmp(marker, "ERROR: ", 7) ? hit + 7 : hit;
+	if (!strcmp(marker, "runtime error: ")) { /* UBSan: "file:line:col: runtime error: ..." */
+		while (what > text && what[-1] != '\n')
+			what--;
+	}
+	const char *eol = strchr(what, '\n');
+	int what_len = (int)(eol ? eol - what : (long)strlen(what));
+	if (what_len > 160)
+		what_len = 160;
+	char frame[600] = "";
+	for (const char *line = eol; line && !*frame; line = strchr(line + 1, '\n')) {
+		char fn[256], where[256];
+		const char *l = line + 1;
+		const char *at = strstr(l, " in "), *vg = strstr(l, ": ");
+		const char *nl = strchr(l, '\n');
+		if (nl && ((at && at > nl) || (vg && vg > nl)))
+			at = vg = NULL;
+		if (strstr(l, "    #") == l || (l[0] == ' ' && strstr(l, "#") && at)) {
+			if (at && sscanf(at + 4, "%255s %255s", fn, where) == 2 && !runtime_frame(fn))
+				snprintf(frame, sizeof frame, "%s (%s)", fn, where);
+		} else if ((strstr(l, "at 0x") || strstr(l, "by 0x")) && vg) {
+			if (sscanf(vg + 2, "%255s %255[^)\n]", fn, where) == 2 && !runtime_frame(fn))
+				snprintf(frame, sizeof frame, "%s %s)", fn, where);
+		} else if (nl && nl - l > 2 && strstr(l, "SUMMARY") == l)
+			break;
+	}
+	char *out;
+	if (asprintf(&out, "memory error: %.*s%s%s", what_len, what, *frame ? " at " : "", frame) < 0)
+		return NULL;
+	return out;
 }
 
 static void json_value(FILE *f, const char *s)
@@ -140,11 +242,17 @@ static void write_whole(int fd, FILE *f, char **buf, size_t *len)
 }
 
 enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
-			 enum bc_outcome out, const char *message, int channel_fd, double duration_ms,
-			 int results_fd)
+			 enum bc_outcome out, const char *message, const struct bc_case_files *files,
+			 double duration_ms, int results_fd)
 {
 	struct channel ch;
-	read_channel(channel_fd, &ch);
+	read_channel(files->channel, &ch);
+	size_t output_bytes;
+	char *output = read_head(files->output, RECORD_OUTPUT_BYTES, &output_bytes);
+	char *vglog = valgrind_log(ch.pid);
+	char *memerr = memory_error(vglog);
+	if (!memerr)
+		memerr = memory_error(output);
 	enum bc_status st;
 	const char *reason = message; /* why it did not pass, beyond check/expected/actual */
 	switch (out) {
@@ -163,6 +271,11 @@ enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
 	case BC_OUT_FAILED: st = BC_FAIL; break;
 	case BC_OUT_TIMEOUT: st = BC_TIMEOUT; break;
 	default: st = BC_CRASH; break;
+	}
+	/* A memory error is the verdict, whatever else the case saw. */
+	if (memerr && st != BC_SKIP) {
+		st = BC_CRASH;
+		reason = memerr;
 	}
 
 	char *buf;
@@ -188,7 +301,11 @@ enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
 			fputc(',', f);
 		json_value(f, ch.trace[k]);
 	}
-	fputs("]}\n", f);
+	fputs("]", f);
+	json_str(f, "output", output);
+	fprintf(f, ",\"output_bytes\":%zu", output_bytes);
+	json_str(f, "valgrind", vglog);
+	fputs("}\n", f);
 	write_whole(results_fd, f, &buf, &len);
 
 	f = open_memstream(&buf, &len);
@@ -211,9 +328,21 @@ enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
 			fprintf(f, "      %.200s\n", ch.trace[k]);
 		if (ch.ntrace > CONSOLE_TRACE_LINES)
 			fprintf(f, "      ... %zu more in the results file\n", ch.ntrace - CONSOLE_TRACE_LINES);
+		if (output_bytes) {
+			fprintf(f, "    output:      %zu bytes%s\n", output_bytes,
+				output_bytes > RECORD_OUTPUT_BYTES ? " (the record keeps the first 64 KiB)" : "");
+			const char *line = output;
+			for (int k = 0; k < CONSOLE_OUTPUT_LINES && line && *line; k++) {
+				const char *nl = strchr(line, '\n');
+				int n = (int)(nl ? nl - line : (long)strlen(line));
+				fprintf(f, "      | %.*s\n", n > 200 ? 200 : n, line);
+				line = nl ? nl + 1 : NULL;
+			}
+		}
 	}
 	fflush(stdout);
 	write_whole(STDOUT_FILENO, f, &buf, &len);
 	free_channel(&ch);
+	free(output), free(vglog), free(memerr);
 	return st;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bevconf.h"
@@ -48,6 +49,7 @@ static size_t current = (size_t)-1; /* set before each fork, so the child knows 
 static SRunner *runner;
 static int results_fd = -1;
 static int channel_fd = -1;
+static int output_fd = -1;  /* the case's stdout and stderr */
 static double started_at;
 static bool any_failed;
 
@@ -102,9 +104,26 @@ void bc_not_implemented(const char *fn)
 	bc_skip(reason);
 }
 
+/* What a case may print before its writes fail (EFBIG): enough for any report, small
+ * enough that an implementation printing in a loop cannot fill memory. */
+#define OUTPUT_LIMIT (16 << 20)
+
+/* The case's own output goes to its output file, never to the run's console. */
+static void contain_output(void)
+{
+	struct rlimit lim = { OUTPUT_LIMIT, OUTPUT_LIMIT };
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &lim);
+	if (dup2(output_fd, STDOUT_FILENO) < 0 || dup2(output_fd, STDERR_FILENO) < 0)
+		ck_abort_msg("harness: cannot redirect the case's output: %s", strerror(errno));
+	setvbuf(stdout, NULL, _IONBF, 0);
+}
+
 START_TEST(run_case)
 {
 	const struct bc_case *c = bc_current_case();
+	contain_output();
+	bc_channel_write(channel_fd, 'P', "%ld", (long)getpid());
 	memset(&ctx, 0, sizeof ctx);
 	ctx.id = c->id;
 	ctx.param = c->param;
@@ -128,7 +147,8 @@ static void before_case(void)
 {
 	current++;
 	channel_fd = memfd_create("bevconf-case", MFD_CLOEXEC);
-	if (channel_fd < 0) {
+	output_fd = memfd_create("bevconf-output", MFD_CLOEXEC);
+	if (channel_fd < 0 || output_fd < 0) {
 		fprintf(stderr, "bevconf: memfd_create: %s\n", strerror(errno));
 		exit(2);
 	}
@@ -155,11 +175,13 @@ static void after_case(void)
 		else if (msg && !strcmp(msg, CHECK_TIMEOUT_MSG))
 			out = BC_OUT_TIMEOUT;
 	}
-	if (bc_status_fails(bc_record(selected[current], &run, out, msg, channel_fd, duration, results_fd)))
+	struct bc_case_files files = { channel_fd, output_fd };
+	if (bc_status_fails(bc_record(selected[current], &run, out, msg, &files, duration, results_fd)))
 		any_failed = true;
 	free(all);
 	close(channel_fd);
-	channel_fd = -1;
+	close(output_fd);
+	channel_fd = output_fd = -1;
 }
 
 const char *bc_level_name(enum bc_level l)

@@ -36,8 +36,8 @@ void bc_case_failed(const char *where, const char *expr, const char *check, cons
 void bc_skip(const char *reason) __attribute__((noreturn));
 
 /* ---- the channel: a case's child writes tagged lines, its parent reads them ---- */
-/* Tags, one line each: T trace line; L where; E expression; C check; X expected;
- * A actual; V verdict the child decided itself ("SKIP <reason>" or "DIFFERS"). */
+/* Tags, one line each: P the child's pid; T trace line; L where; E expression; C check;
+ * X expected; A actual; V verdict the child decided itself ("SKIP <reason>", "DIFFERS"). */
 void bc_channel_write(int fd, char tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- the record (record.c): one per case, written once, as the case finishes ---- */
@@ -57,12 +57,16 @@ enum bc_outcome { BC_OUT_PASSED, BC_OUT_FAILED, BC_OUT_TIMEOUT, BC_OUT_CRASHED }
 
 struct bc_run_info { const char *impl, *backend; };
 
-/* Build the case's record from Check's outcome and what its child wrote to the channel
- * (channel_fd, read from the start); write it as one JSON line to results_fd (-1: none)
+/* A case's two anonymous files: the channel, and its stdout + stderr. */
+struct bc_case_files { int channel, output; };
+
+/* Build the case's record from Check's outcome, what its child wrote to the channel and
+ * what it printed (a sanitizer's or valgrind's report there makes it a CRASH naming the
+ * error and its first frame in the implementation); write it as one JSON line to results_fd (-1: none)
  * and its console block to stdout, each with a single write(2) so parallel shards never
  * tear each other's lines. Returns the status. */
 enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
-			 enum bc_outcome out, const char *message, int channel_fd, double duration_ms,
-			 int results_fd);
+			 enum bc_outcome out, const char *message, const struct bc_case_files *files,
+			 double duration_ms, int results_fd);
 
 #endif
