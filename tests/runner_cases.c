@@ -1,6 +1,8 @@
 /* runner_cases.c: cases that pass, fail, crash, hang, skip and differ on purpose, so the
  * runner's verdicts can be checked (tests/runner-selftest.sh). */
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "bevconf.h"
@@ -51,4 +53,25 @@ void st_after_free(struct bc_ctx *t)
 	e->freed = true; /* pretend it was freed: the next callback must fail the case */
 	bufferevent_write(e->bev, "x", 1);
 	bc_wait_until(t, 1000, false);
+}
+
+/* Prints far more than a record keeps, on both streams, then passes: the run's console
+ * must not see any of it. */
+void st_noisy(struct bc_ctx *t)
+{
+	for (int i = 0; i < 20000; i++) {
+		printf("noisy stdout line %d\n", i);
+		fprintf(stderr, "noisy stderr line %d\n", i);
+	}
+	bc_expect_int(t, "one", 1, 1);
+}
+
+/* Reads freed memory: under ASan or valgrind the case is a CRASH naming the error and
+ * this function; without a memory checker it passes (the read goes unnoticed). */
+void st_use_after_free(struct bc_ctx *t)
+{
+	volatile char *p = malloc(16);
+	p[0] = 'x';
+	free((void *)p);
+	bc_expect_int(t, "a byte", p[0] == 0x7f ? 1 : 1, 1);
 }

@@ -20,19 +20,38 @@ EXPECT = {
     "st.quirk": ("DIFFERS", {}),
     "st.after_free": ("FAIL", {"check": "no callback after bufferevent_free"}),
     "st.pass.again": ("PASS", {}),
+    "st.noisy": ("PASS", {"output": "noisy stderr line 0"}),
+    "st.use_after_free": ("PASS", {}),
 }
+# Under a memory checker the use after free is the verdict.
+MEMORY_ERROR = {"asan": ("CRASH", {"message": "heap-use-after-free at st_use_after_free"}),
+                "valgrind": ("CRASH", {"message": "Invalid read of size 1 at st_use_after_free"})}
 
 
-def check(target):
+def check(target, memcheck=None):
+    """memcheck: None, "asan" (target built with SANITIZE=1) or "valgrind"."""
+    expect = dict(EXPECT)
+    wrapper, timeout = (), 0.5
+    if memcheck:
+        expect["st.use_after_free"] = MEMORY_ERROR[memcheck]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "r.jsonl")
+        if memcheck == "valgrind":
+            os.environ["BEVCONF_VALGRIND_LOGS"] = tmp
+            wrapper, timeout = bevconf.VALGRIND + [f"--log-file={tmp}/vg.%p"], 3
         with open(os.path.join(tmp, "out"), "w") as log:
-            records, tally = bevconf.run_suite(target, None, jobs=3, timeout=0.5, results_path=path,
-                                               log=log, quiet_summary=True,
+            records, tally = bevconf.run_suite(target, None, jobs=3, timeout=timeout, results_path=path,
+                                               log=log, quiet_summary=True, wrapper=wrapper,
                                                runner=target.path("runner-selftest"))
+        os.environ.pop("BEVCONF_VALGRIND_LOGS", None)
+        console = open(os.path.join(tmp, "out")).read()
         got = {r["case"]: r for r in records}
         bad = []
-        for case, (status, fields) in EXPECT.items():
+        if "noisy" in console:
+            bad.append("a case's own output reached the run's console")
+        if got.get("st.noisy", {}).get("output_bytes", 0) < 40000 * 19:
+            bad.append("st.noisy: output_bytes does not count all it printed")
+        for case, (status, fields) in expect.items():
             r = got.get(case)
             if r is None or r["status"] != status:
                 bad.append(f"{case}: wanted {status}, got {r and r['status']}")
@@ -42,10 +61,11 @@ def check(target):
                 v = " | ".join(v) if isinstance(v, list) else (v or "")
                 if text.lower() not in v.lower():
                     bad.append(f"{case}: {k} wanted to contain {text!r}, is {v!r}")
-        if set(got) != set(EXPECT):
-            bad.append(f"cases recorded {sorted(got)}, wanted {sorted(EXPECT)}")
-        if (tally.passed, tally.failed, tally.skipped, tally.differs) != (2, 4, 1, 1):
-            bad.append(f"tally {tally.line()}, wanted 2 passed, 4 failed, 1 skipped, 1 differ")
+        if set(got) != set(expect):
+            bad.append(f"cases recorded {sorted(got)}, wanted {sorted(expect)}")
+        want = (4 - bool(memcheck), 4 + bool(memcheck), 1, 1)
+        if (tally.passed, tally.failed, tally.skipped, tally.differs) != want:
+            bad.append(f"tally {tally.line()}, wanted {want[0]} passed, {want[1]} failed, 1 skipped, 1 differ")
         for case in ("st.pass", "st.quirk", "st.skip"):
             rc = subprocess_rc(target, case)
             if rc != 0:
@@ -54,7 +74,8 @@ def check(target):
             bad.append("runner exit status for st.fail alone is not 1")
         if bad:
             raise Stop("runner self-test: " + "; ".join(bad), 1)
-    say(f"runner self-test: {len(EXPECT)} verdicts as expected on {target.name}; exit statuses 0/1")
+    say(f"runner self-test: {len(expect)} verdicts as expected on {target.name}"
+        f"{' under ' + memcheck if memcheck else ''}; exit statuses 0/1")
 
 
 def subprocess_rc(target, case):
