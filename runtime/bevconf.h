@@ -83,21 +83,48 @@ const char *bc_shape(const struct bc_end *e);
 const char *bc_what_str(short what);
 const char *bc_enabled_str(short en);
 
-/* ---- assertions: on failure they print requirement, expected vs actual and the trace ---- */
-void bc_fail(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
-	__attribute__((noreturn));
-void bc_expect_int(struct bc_ctx *t, const char *check, long long actual, long long expected);
-void bc_expect_str(struct bc_ctx *t, const char *check, const char *actual, const char *expected);
-void bc_expect_shape(struct bc_ctx *t, const struct bc_end *e, const char *expected);
-void bc_expect_what(struct bc_ctx *t, const char *check, short actual, short expected);
-void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short expected);
-void bc_expect_errno(struct bc_ctx *t, const char *check, int actual, int expected);
+/* ---- assertions (trace.c): on failure they print requirement, expected vs actual and the trace ----
+ * Each is a macro that adds where it is (BC_WHERE, "cases/write.c:27") and the expression
+ * it checks, as written, to what the report shows. */
+#define BC_STR_(x) #x
+#define BC_XSTR_(x) BC_STR_(x)
+#define BC_WHERE __FILE__ ":" BC_XSTR_(__LINE__)
+#define bc_fail(t, check, expected, actual) \
+	bc_fail_((t), BC_WHERE, NULL, (check), (actual), (expected))
+#define bc_expect_int(t, check, actual, expected) \
+	bc_expect_int_((t), BC_WHERE, #actual, (check), (actual), (expected))
+#define bc_expect_str(t, check, actual, expected) \
+	bc_expect_str_((t), BC_WHERE, #actual, (check), (actual), (expected))
+#define bc_expect_shape(t, e, expected) \
+	bc_expect_shape_((t), BC_WHERE, "bc_shape(" #e ")", (e), (expected))
+#define bc_expect_what(t, check, actual, expected) \
+	bc_expect_what_((t), BC_WHERE, #actual, (check), (actual), (expected))
+#define bc_expect_enabled(t, check, actual, expected) \
+	bc_expect_enabled_((t), BC_WHERE, #actual, (check), (actual), (expected))
+#define bc_expect_errno(t, check, actual, expected) \
+	bc_expect_errno_((t), BC_WHERE, #actual, (check), (actual), (expected))
 #define bc_expect(t, cond, check) \
-	do { if (!(cond)) bc_fail((t), (check), "true", "false: " #cond); } while (0)
+	do { if (!(cond)) bc_fail_((t), BC_WHERE, #cond, (check), "false: " #cond, "true"); } while (0)
 /* Same as bc_fail; reads better in a QUIRK case, where any failed check ends the case
  * as "differs from libevent" (reported, not counted). */
-void bc_quirk_differs(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
-	__attribute__((noreturn));
+#define bc_quirk_differs(t, check, expected, actual) \
+	bc_fail_((t), BC_WHERE, NULL, (check), (actual), (expected))
+/* What the macros call: `where` is BC_WHERE, `expr` the checked expression (NULL for
+ * bc_fail, whose condition the caller tested). */
+void bc_fail_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+	      const char *actual, const char *expected) __attribute__((noreturn));
+void bc_expect_int_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+		    long long actual, long long expected);
+void bc_expect_str_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+		    const char *actual, const char *expected);
+void bc_expect_shape_(struct bc_ctx *t, const char *where, const char *expr, const struct bc_end *e,
+		      const char *expected);
+void bc_expect_what_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+		     short actual, short expected);
+void bc_expect_enabled_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+			short actual, short expected);
+void bc_expect_errno_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+		      int actual, int expected);
 
 /* ---- event-driven waiting (wait.c) ---- */
 /* One loop pass that never blocks: EVLOOP_ONCE|EVLOOP_NONBLOCK. */
@@ -152,7 +179,10 @@ void bc_pattern(unsigned char *buf, size_t n, size_t offset);
 /* Index of the first byte of b that breaks the pattern from offset 0, or -1. */
 long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset);
 /* Fails unless b holds exactly n bytes of the pattern. */
-void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_bytes *b, size_t n);
+#define bc_expect_pattern(t, check, b, n) \
+	bc_expect_pattern_((t), BC_WHERE, #b, (check), (b), (n))
+void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+			const struct bc_bytes *b, size_t n);
 
 /* ---- errno witness for deferred callbacks (witness.c) ---- */
 /* A deferred eventcb runs after the failing syscall, later in the loop, so a value merely
