@@ -89,7 +89,7 @@ const char *bc_enabled_str(short en);
 #define BC_STR_(x) #x
 #define BC_XSTR_(x) BC_STR_(x)
 #define BC_WHERE __FILE__ ":" BC_XSTR_(__LINE__)
-#define bc_fail(t, check, expected, actual) \
+#define bc_fail(t, check, actual, expected) \
 	bc_fail_((t), BC_WHERE, NULL, (check), (actual), (expected))
 #define bc_expect_int(t, check, actual, expected) \
 	bc_expect_int_((t), BC_WHERE, #actual, (check), (actual), (expected))
@@ -103,11 +103,11 @@ const char *bc_enabled_str(short en);
 	bc_expect_enabled_((t), BC_WHERE, #actual, (check), (actual), (expected))
 #define bc_expect_errno(t, check, actual, expected) \
 	bc_expect_errno_((t), BC_WHERE, #actual, (check), (actual), (expected))
-#define bc_expect(t, cond, check) \
+#define bc_expect(t, check, cond) \
 	do { if (!(cond)) bc_fail_((t), BC_WHERE, #cond, (check), "false: " #cond, "true"); } while (0)
 /* Same as bc_fail; reads better in a QUIRK case, where any failed check ends the case
  * as "differs from libevent" (reported, not counted). */
-#define bc_quirk_differs(t, check, expected, actual) \
+#define bc_quirk_differs(t, check, actual, expected) \
 	bc_fail_((t), BC_WHERE, NULL, (check), (actual), (expected))
 /* What the macros call: `where` is BC_WHERE, `expr` the checked expression (NULL for
  * bc_fail, whose condition the caller tested). */

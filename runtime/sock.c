@@ -13,7 +13,7 @@
 
 static void fail_errno(struct bc_ctx *t, const char *what)
 {
-	bc_fail(t, what, "success", strerror(errno));
+	bc_fail(t, what, strerror(errno), "success");
 }
 
 void bc_socketpair(struct bc_ctx *t, evutil_socket_t sv[2])
@@ -55,7 +55,7 @@ evutil_socket_t bc_accept(struct bc_ctx *t, evutil_socket_t lfd, int ms)
 {
 	struct pollfd p = { lfd, POLLIN, 0 };
 	if (poll(&p, 1, ms) != 1)
-		bc_fail(t, "harness: accept within deadline", "a connection", "none");
+		bc_fail(t, "harness: accept within deadline", "none", "a connection");
 	evutil_socket_t fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		fail_errno(t, "harness: accept4");
@@ -68,7 +68,7 @@ void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n)
 	if (w < 0)
 		fail_errno(t, "harness: send to peer");
 	if ((size_t)w != n)
-		bc_fail(t, "harness: send to peer", "all bytes taken", "a short write");
+		bc_fail(t, "harness: send to peer", "a short write", "all bytes taken");
 }
 
 size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b)
@@ -99,7 +99,7 @@ void bc_peer_reader(struct bc_ctx *t, evutil_socket_t fd, struct bc_bytes *b)
 {
 	struct event *ev = event_new(t->base, fd, EV_READ | EV_PERSIST, on_peer_readable, b);
 	if (!ev || event_add(ev, NULL) != 0 || t->nowned == 8)
-		bc_fail(t, "harness: peer reader event", "added", "failed");
+		bc_fail(t, "harness: peer reader event", "failed", "added");
 	t->owned[t->nowned++] = ev;
 }
 
@@ -163,7 +163,7 @@ int bc_stderr_silence(struct bc_ctx *t)
 {
 	fflush(stderr);
 	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	bc_expect(t, saved >= 0 && null >= 0 && dup2(null, 2) == 2, "harness: silence stderr");
+	bc_expect(t, "harness: silence stderr", saved >= 0 && null >= 0 && dup2(null, 2) == 2);
 	close(null);
 	return saved;
 }

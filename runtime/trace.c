@@ -67,7 +67,7 @@ static void record(struct bc_end *e, char kind, short what)
 		render(line, 256, e, &ev);
 		strcat(line, "  <-- after bufferevent_free");
 		bc_note_trace(line);
-		bc_fail(t, "no callback after bufferevent_free", "none", line);
+		bc_fail(t, "no callback after bufferevent_free", line, "none");
 	}
 	ev.in = evbuffer_get_length(bufferevent_get_input(e->bev));
 	ev.out = evbuffer_get_length(bufferevent_get_output(e->bev));
@@ -125,9 +125,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 struct bc_end *bc_watch(struct bc_ctx *t, struct bufferevent *bev, const char *name)
 {
 	if (!bev)
-		bc_fail(t, "bufferevent constructor", "a bufferevent", "NULL");
+		bc_fail(t, "bufferevent constructor", "NULL", "a bufferevent");
 	if (t->nends == BC_MAX_ENDS)
-		bc_fail(t, "harness: bc_watch", "at most " "8" " watched bufferevents", "more");
+		bc_fail(t, "harness: bc_watch", "more", "at most " "8" " watched bufferevents");
 	struct bc_end *e = &t->ends[t->nends++];
 	memset(e, 0, sizeof *e);
 	e->t = t;
