@@ -34,7 +34,7 @@ void connect_refused_async(struct bc_ctx *t)
 		bc_expect_int(t, "harness: poll for the refusal", poll(&p, 1, 1000), 1);
 		w = bc_errno_witness(t, EIO, &wpeer);
 	}
-	bc_expect(t, "an eventcb for the refused connect", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "an eventcb for the refused connect", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
@@ -59,7 +59,7 @@ void connect_refused_immediate(struct bc_ctx *t)
 		      bc_fault_ncalls(bufferevent_getfd(a->bev), BC_CONNECT), 1);
 	errno = 0; /* the eventcb must see ECONNREFUSED restored, not what errno holds now */
 
-	bc_expect(t, "an eventcb for the refused connect", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "an eventcb for the refused connect", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
@@ -80,7 +80,7 @@ void connect_refused_immediate_enabled(struct bc_ctx *t)
 	short en = bufferevent_get_enabled(a->bev);
 	if (en != 0)
 		bc_quirk_differs(t, "enabled right after the refused connect call", bc_enabled_str(en), "0");
-	bc_expect(t, "an eventcb for the refused connect", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "an eventcb for the refused connect", bc_count(a, 'E') >= 1);
 	en = bc_nth(a, 'E', 0)->enabled;
 	if (en != 0)
 		bc_quirk_differs(t, "enabled inside the ERROR eventcb", bc_enabled_str(en), "0");
@@ -99,7 +99,7 @@ void connect_ok(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	bc_expect(t, "getfd() >= 0 after the connect call", bufferevent_getfd(a->bev) >= 0);
 
-	bc_expect(t, "an eventcb for the connect", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "an eventcb for the connect", bc_count(a, 'E') >= 1);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");
@@ -119,10 +119,10 @@ void connect_ok_queued(struct bc_ctx *t)
 
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bc_expect_shape(t, a, "");
-	bc_expect(t, "a writecb after the connect", bc_wait_until(t, 1000, bc_count(a, 'W') >= 1));
+	bc_await(t, "a writecb after the connect", bc_count(a, 'W') >= 1);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "5 bytes at the peer", bc_wait_until(t, 1000, (bc_recv_avail(peer, &got), got.len >= 5)));
+	bc_await(t, "5 bytes at the peer", (bc_recv_avail(peer, &got), got.len >= 5));
 	bc_settle(t);
 	bc_recv_avail(peer, &got);
 	bc_expect_shape(t, a, "E(CONNECTED) W");
@@ -184,7 +184,7 @@ void connect_existing_fd(struct bc_ctx *t)
 		      bufferevent_socket_connect(a->bev, NULL, 0), 0);
 	bc_expect_shape(t, a, "");
 	bc_expect_int(t, "getfd() (the same fd)", bufferevent_getfd(a->bev), sv[0]);
-	bc_expect(t, "an eventcb", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "an eventcb", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");
 	bc_expect_int(t, "connect calls (none: the fd is taken as it is)", bc_fault_ncalls(sv[0], BC_CONNECT), 0);
@@ -220,8 +220,8 @@ void connect_unix_ok(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "the queued bytes at the peer and a writecb",
-		  bc_wait_until(t, 1000, (bc_recv_avail(peer, &got), got.len >= 5) && bc_count(a, 'W') >= 1));
+	bc_await(t, "the queued bytes at the peer and a writecb",
+		 (bc_recv_avail(peer, &got), got.len >= 5) && bc_count(a, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED) W");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -250,12 +250,12 @@ void connect_unix_order(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	if (wdis) {
-		bc_expect(t, "a writecb", bc_wait_until(t, 1000, bc_count(a, 'W') >= 1));
+		bc_await(t, "a writecb", bc_count(a, 'W') >= 1);
 		bc_settle(t);
 		bc_expect_shape(t, a, "W");
 		bufferevent_enable(a->bev, EV_WRITE);
 	}
-	bc_expect(t, "CONNECTED", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "CONNECTED", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W E(CONNECTED)");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -279,7 +279,7 @@ void connect_read_order(struct bc_ctx *t)
 	bc_send(t, peer, "hi", 2);
 	struct pollfd p = { bufferevent_getfd(a->bev), POLLIN, 0 };
 	bc_expect_int(t, "harness: the data has reached the client socket", poll(&p, 1, 1000), 1);
-	bc_expect(t, "a readcb", bc_wait_until(t, 1000, bc_count(a, 'R') >= 1));
+	bc_await(t, "a readcb", bc_count(a, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED) R");
 	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 2);
@@ -297,7 +297,7 @@ void connect_write_disabled(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bufferevent_disable(a->bev, EV_WRITE); /* while the connect is in progress */
 	bc_expect_enabled(t, "enabled after disable(EV_WRITE)", bufferevent_get_enabled(a->bev), 0);
-	bc_expect(t, "CONNECTED with EV_WRITE disabled", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "CONNECTED with EV_WRITE disabled", bc_count(a, 'E') >= 1);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");

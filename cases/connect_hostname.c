@@ -22,7 +22,7 @@ void ch_ok(struct bc_ctx *t)
 	int family = p == 2 ? AF_UNSPEC : AF_INET;
 	bc_expect_int(t, "bufferevent_socket_connect_hostname", bufferevent_socket_connect_hostname(e->bev, NULL,
 		family, host, ntohs(sin.sin_port)), 0);
-	bc_expect(t, "an eventcb", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_expect_shape(t, e, "E(CONNECTED)");
 	bc_expect_int(t, "get_dns_error after a successful lookup", bufferevent_socket_get_dns_error(e->bev), 0);
 	struct sockaddr_in peer;
@@ -48,7 +48,7 @@ void ch_refused(struct bc_ctx *t)
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
 	bc_expect_int(t, "connect_hostname", bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET,
 		"127.0.0.1", ntohs(sin.sin_port)), 0);
-	bc_expect(t, "an eventcb", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	bc_expect_errno(t, "errno in the eventcb", bc_nth(e, 'E', 0)->err, ECONNREFUSED);
@@ -77,7 +77,7 @@ void ch_lookup_fail(struct bc_ctx *t)
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
 	bc_expect_int(t, "connect_hostname returns 0 (the failure comes as an event)",
 		bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET6, "127.0.0.1", 80), 0);
-	bc_expect(t, "an eventcb", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	int err = bufferevent_socket_get_dns_error(e->bev);
@@ -96,7 +96,7 @@ void ch_refused_read_first(struct bc_ctx *t)
 	bufferevent_disable(e->bev, EV_READ);
 	bc_expect_int(t, "connect", bufferevent_socket_connect(e->bev, (struct sockaddr *)&sin, sizeof sin), 0);
 	bufferevent_enable(e->bev, EV_READ);
-	bc_expect(t, "an eventcb", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	bc_free(e);
@@ -123,7 +123,7 @@ void ch_nosocket(struct bc_ctx *t)
 	bc_expect_shape(t, e, "");
 	bc_expect_int(t, "getfd stays -1", bufferevent_getfd(e->bev), -1);
 	bc_expect_int(t, "a later connect works", bufferevent_socket_connect(e->bev, (struct sockaddr *)&sin, sizeof sin), 0);
-	bc_expect(t, "CONNECTED", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "CONNECTED", bc_count(e, 'E') >= 1);
 	bc_expect_shape(t, e, "E(CONNECTED)");
 	bc_free(e);
 	close(lfd);
@@ -173,7 +173,7 @@ void ch_nosocket_hostname(struct bc_ctx *t)
 	int r = bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET, "127.0.0.1", ntohs(sin.sin_port));
 	setrlimit(RLIMIT_NOFILE, &old);
 	bc_expect_int(t, "connect_hostname returns 0 (the failure comes as an event)", r, 0);
-	bc_expect(t, "an eventcb", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	bc_expect_int(t, "get_dns_error: the lookup succeeded", bufferevent_socket_get_dns_error(e->bev), 0);

@@ -290,13 +290,13 @@ void eb_cb_deferred(struct bc_ctx *t)
 	evbuffer_add(b, "de", 2);
 	evbuffer_drain(b, 1);
 	expect_ncalls(t, "three changes (nothing inline)", &r, 0);
-	bc_expect(t, "a deferred call from the loop", bc_wait_until(t, 1000, r.n >= 1));
+	bc_await(t, "a deferred call from the loop", r.n >= 1);
 	bc_settle(t);
 	expect_ncalls(t, "the loop ran", &r, 1);
 	expect_call(t, "coalesced", &r, 0, 0, 5, 1);
 	evbuffer_prepend(b, "z", 1);
 	expect_ncalls(t, "a later change (nothing inline)", &r, 1);
-	bc_expect(t, "a second deferred call", bc_wait_until(t, 1000, r.n >= 2));
+	bc_await(t, "a second deferred call", r.n >= 2);
 	bc_settle(t);
 	expect_ncalls(t, "the loop ran again", &r, 2);
 	expect_call(t, "second batch", &r, 1, 4, 1, 0);

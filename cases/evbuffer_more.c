@@ -154,7 +154,7 @@ void eb_sendfile(struct bc_ctx *t)
 		struct bc_end *e = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "s");
 		bc_expect_int(t, "add_file to the output", evbuffer_add_file(bufferevent_get_output(e->bev), fd, off, len), 0);
 		bc_peer_reader(t, sv[1], &got);
-		bc_expect(t, "the peer gets the file bytes", bc_wait_until(t, 1000, got.len >= len));
+		bc_await(t, "the peer gets the file bytes", got.len >= len);
 		bc_free(e);
 	} else {
 		struct evbuffer *b = eb_new(t);

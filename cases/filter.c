@@ -67,7 +67,7 @@ static void close_filter(struct fl *l)
 
 static void recv_until(struct bc_ctx *t, struct fl *l, struct bc_bytes *b, size_t n)
 {
-	bc_expect(t, "bytes at the peer", bc_wait_until(t, 1000, (bc_recv_avail(l->peer, b), b->len >= n)));
+	bc_await(t, "bytes at the peer", (bc_recv_avail(l->peer, b), b->len >= n));
 	bc_passes(t, 3);
 	bc_recv_avail(l->peer, b);
 }
@@ -112,9 +112,9 @@ void filter_new(struct bc_ctx *t)
 	bufferevent_enable(f->bev, EV_READ);
 	bc_send(t, sv[1], "abc", 3);
 	bufferevent_write(f->bev, "xyz", 3);
-	bc_expect(t, "the filter's readcb", bc_wait_until(t, 1000, bc_count(f, 'R') >= 1));
+	bc_await(t, "the filter's readcb", bc_count(f, 'R') >= 1);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "bytes at the peer", bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3)));
+	bc_await(t, "bytes at the peer", (bc_recv_avail(sv[1], &got), got.len >= 3));
 	bc_settle(t);
 	bc_expect_str(t, "callbacks on the underlying's old callbacks", bc_shape(u), "");
 	bc_free(f);
@@ -137,7 +137,7 @@ void filter_read_needs_enable(struct bc_ctx *t)
 	bc_expect_shape(t, l.f, "");
 
 	bufferevent_enable(l.f->bev, EV_READ);
-	bc_expect(t, "the filter's readcb", bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 1));
+	bc_await(t, "the filter's readcb", bc_count(l.f, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(l.f, 'R', 0)->in, 10);
@@ -163,7 +163,7 @@ void filter_passthrough(struct bc_ctx *t)
 	recv_until(t, &l, &got, n);
 	bc_expect_pattern(t, "bytes at the peer", &got, n);
 	bc_send(t, l.peer, p, n);
-	bc_expect(t, "bytes through the filter's readcb", bc_wait_until(t, 1000, back.len >= n));
+	bc_await(t, "bytes through the filter's readcb", back.len >= n);
 	bc_settle(t);
 	bc_expect_pattern(t, "bytes read through the filter", &back, n);
 	bc_expect(t, "a writecb", bc_count(l.f, 'W') >= 1);
@@ -225,20 +225,20 @@ void filter_in_frame(struct bc_ctx *t)
 	open_filter(t, &l, frame_in, NULL, &s, false);
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_send(t, l.peer, "\x05hel", 4);
-	bc_expect(t, "the input filter called", bc_wait_until(t, 1000, s.calls >= 1));
+	bc_await(t, "the input filter called", s.calls >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, ""); /* BEV_NEED_MORE: no readcb */
 	bc_expect_int(t, "the filter's input after BEV_NEED_MORE", in_len(l.f->bev), 0);
 	bc_expect_int(t, "the underlying's input keeps the partial frame", in_len(l.under), 4);
 
 	bc_send(t, l.peer, "lo\x03" "ab", 5);
-	bc_expect(t, "a readcb for the complete frame", bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 1));
+	bc_await(t, "a readcb for the complete frame", bc_count(l.f, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(l.f, 'R', 0)->in, 5);
 	bc_expect_int(t, "the underlying's input keeps the next partial frame", in_len(l.under), 3);
 	bc_send(t, l.peer, "c", 1);
-	bc_expect(t, "a readcb for the second frame", bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 2));
+	bc_await(t, "a readcb for the second frame", bc_count(l.f, 'R') >= 2);
 	bc_settle(t);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read", bufferevent_read(l.f->bev, buf, sizeof buf - 1), 8);
@@ -256,7 +256,7 @@ void filter_in_eof_no_finish(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_send(t, l.peer, "\x05hel", 4);
 	shutdown(l.peer, SHUT_WR);
-	bc_expect(t, "the EOF eventcb", bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1));
+	bc_await(t, "the EOF eventcb", bc_count(l.f, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "E(READING|EOF)");
 	bc_expect_int(t, "input filter calls with BEV_FINISHED", s.modes[BEV_FINISHED], 0);
@@ -368,7 +368,7 @@ void filter_error_ignored(struct bc_ctx *t)
 		bc_expect(t, "the output filter called inside bufferevent_write", s.calls >= 1);
 	} else {
 		bc_send(t, l.peer, "hello", 5);
-		bc_expect(t, "the input filter called", bc_wait_until(t, 1000, s.calls >= 1));
+		bc_await(t, "the input filter called", s.calls >= 1);
 	}
 	bc_settle(t);
 	bc_expect_str(t, "callbacks after the filter returned BEV_ERROR", bc_shape(l.f), "");
@@ -390,7 +390,7 @@ void filter_event_eof(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_send(t, l.peer, "abc", 3);
 	shutdown(l.peer, SHUT_WR);
-	bc_expect(t, "an eventcb on the filter", bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1));
+	bc_await(t, "an eventcb on the filter", bc_count(l.f, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "R E(READING|EOF)");
 	bc_expect_int(t, "in at the EOF eventcb", bc_nth(l.f, 'E', 0)->in, 3);
@@ -406,7 +406,7 @@ void filter_event_error(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_fault_fail(l.fd, BC_READ, ECONNRESET, 1);
 	bc_send(t, l.peer, "abc", 3);
-	bc_expect(t, "an eventcb on the filter", bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1));
+	bc_await(t, "an eventcb on the filter", bc_count(l.f, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "E(READING|ERROR)");
 	bc_expect_errno(t, "errno at the filter's ERROR eventcb", bc_nth(l.f, 'E', 0)->err, ECONNRESET);
@@ -424,7 +424,7 @@ void filter_free(struct bc_ctx *t)
 	bc_free(l.f);
 	if (!noclose) {
 		struct bc_bytes got = { 0 };
-		bc_expect(t, "EOF at the peer", bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.eof)));
+		bc_await(t, "EOF at the peer", (bc_recv_avail(l.peer, &got), got.eof));
 		bc_expect(t, "the fd closed", !bc_fd_is_open(l.fd));
 		bc_expect_int(t, "bytes at the peer", got.len, 0);
 		close(l.peer);
@@ -438,10 +438,10 @@ void filter_free(struct bc_ctx *t)
 	bc_expect_enabled(t, "the underlying's en", bufferevent_get_enabled(l.under), EV_READ | EV_WRITE);
 	/* It keeps working on its own: it reads, and it writes. */
 	bc_send(t, l.peer, "abc", 3);
-	bc_expect(t, "the underlying reads after the filter's free", bc_wait_until(t, 1000, in_len(l.under) >= 3));
+	bc_await(t, "the underlying reads after the filter's free", in_len(l.under) >= 3);
 	bc_expect_int(t, "bufferevent_write(underlying)", bufferevent_write(l.under, "xyz", 3), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "bytes at the peer", bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.len >= 3)));
+	bc_await(t, "bytes at the peer", (bc_recv_avail(l.peer, &got), got.len >= 3));
 	bc_expect_str(t, "bytes at the peer", bytes_str(&got), "xyz");
 	bufferevent_free(l.under);
 	close(l.peer);
@@ -458,7 +458,7 @@ void filter_timeout_write_empty(struct bc_ctx *t)
 	bufferevent_set_timeouts(l.f->bev, NULL, &tv);
 	double t0 = bc_now_ms();
 	bufferevent_enable(l.f->bev, EV_WRITE);
-	bc_expect(t, "a write timeout", bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1));
+	bc_await(t, "a write timeout", bc_count(l.f, 'E') >= 1);
 	double dt = bc_now_ms() - t0;
 	bc_settle(t);
 	bc_expect(t, "not before the timeout (coarse clock: 3/4 of it)", dt >= ms * 3 / 4);

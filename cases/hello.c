@@ -121,14 +121,14 @@ void free_in_readcb(struct bc_ctx *t)
 	bc_send(t, sv[1], "abc", 3);
 	shutdown(sv[1], SHUT_WR); /* an EOF waiting right behind the data */
 
-	bc_expect(t, "a readcb that frees", bc_wait_until(t, 1000, e->freed));
+	bc_await(t, "a readcb that frees", e->freed);
 	bc_pass(t);
 	bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(sv[0]));
 	bc_passes(t, 2);
 	bc_expect_shape(t, e, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 3);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "EOF at the peer", bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.eof)));
+	bc_await(t, "EOF at the peer", (bc_recv_avail(sv[1], &got), got.eof));
 	bc_expect_int(t, "bytes at the peer", got.len, 0);
 	close(sv[1]);
 	bc_bytes_free(&got);
@@ -143,7 +143,7 @@ void free_in_eventcb(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	close(sv[1]);
 
-	bc_expect(t, "an eventcb that frees", bc_wait_until(t, 1000, e->freed));
+	bc_await(t, "an eventcb that frees", e->freed);
 	bc_pass(t);
 	bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(sv[0]));
 	bc_passes(t, 2);
@@ -168,7 +168,7 @@ void free_discards_output(struct bc_ctx *t)
 
 	struct bc_bytes got = { 0 };
 	if (close_on_free) {
-		bc_expect(t, "EOF at the peer", bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.eof)));
+		bc_await(t, "EOF at the peer", (bc_recv_avail(sv[1], &got), got.eof));
 		bc_expect_int(t, "bytes at the peer (unsent output is discarded)", got.len, 0);
 	} else {
 		bc_passes(t, 3);
@@ -178,7 +178,7 @@ void free_discards_output(struct bc_ctx *t)
 		bc_expect(t, "fd open after free without CLOSE_ON_FREE", bc_fd_is_open(sv[0]));
 		/* Still the same, usable socket. */
 		bc_send(t, sv[0], "xyz", 3);
-		bc_expect(t, "bytes through the fd", bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3)));
+		bc_await(t, "bytes through the fd", (bc_recv_avail(sv[1], &got), got.len >= 3));
 		bc_expect(t, "the peer reads what was sent on the fd", memcmp(got.data, "xyz", 3) == 0);
 		close(sv[0]);
 	}

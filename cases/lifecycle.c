@@ -78,7 +78,7 @@ void free_in_cb(struct bc_ctx *t)
 		kind = 'W';
 		break;
 	}
-	bc_expect(t, "a callback that frees", bc_wait_until(t, 1000, e->freed));
+	bc_await(t, "a callback that frees", e->freed);
 	bc_pass(t);
 	if (l.fd >= 0)
 		bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(l.fd));
@@ -109,7 +109,7 @@ void free_close_moment(struct bc_ctx *t)
 	bc_pass(t);
 	bc_expect(t, "fd closed by the end of the next loop pass", !bc_fd_is_open(fd));
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "EOF at the peer", bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.eof)));
+	bc_await(t, "EOF at the peer", (bc_recv_avail(l.peer, &got), got.eof));
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
@@ -125,14 +125,14 @@ void setcb_null(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "12345", 5);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "abc", 3), 0);
-	bc_expect(t, "5 bytes in the input and 3 at the far end",
-		  bc_wait_until(t, 1000, in_len(e) == 5 && (bc_link_recv(t, &l, &got), got.len == 3)));
+	bc_await(t, "5 bytes in the input and 3 at the far end",
+		 in_len(e) == 5 && (bc_link_recv(t, &l, &got), got.len == 3));
 	bc_expect_int(t, "output length", out_len(e), 0);
 	if (!l.partner && !l.under) {
 		/* On a socket, EOF still switches EV_READ off, silently. */
 		bc_link_finish(t, &l);
-		bc_expect(t, "EV_READ switched off by the EOF",
-			  bc_wait_until(t, 1000, !(bufferevent_get_enabled(e->bev) & EV_READ)));
+		bc_await(t, "EV_READ switched off by the EOF",
+			 !(bufferevent_get_enabled(e->bev) & EV_READ));
 		bc_expect_enabled(t, "en after the EOF", bufferevent_get_enabled(e->bev), EV_WRITE);
 	}
 	bc_settle(t);
@@ -255,7 +255,7 @@ void trigger_watermarks(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 10, 0);
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "12345", 5);
-	bc_expect(t, "5 bytes in the input (below the low watermark 10)", bc_wait_until(t, 1000, in_len(e) == 5));
+	bc_await(t, "5 bytes in the input (below the low watermark 10)", in_len(e) == 5);
 	bufferevent_disable(e->bev, EV_WRITE);
 	bufferevent_write(e->bev, "0123456789", 10);
 	bc_settle(t);
@@ -311,8 +311,8 @@ void getfd_setfd(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_setfd", bufferevent_setfd(e->bev, sv[0]), 0);
 	bc_expect_int(t, "getfd after setfd", bufferevent_getfd(e->bev), sv[0]);
 	bc_expect_enabled(t, "en after setfd", bufferevent_get_enabled(e->bev), EV_READ | EV_WRITE);
-	bc_expect(t, "a readcb and a writecb: both enabled directions live on the new fd",
-		  bc_wait_until(t, 1000, bc_count(e, 'R') >= 1 && bc_count(e, 'W') >= 1));
+	bc_await(t, "a readcb and a writecb: both enabled directions live on the new fd",
+		 bc_count(e, 'R') >= 1 && bc_count(e, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "readcbs", bc_count(e, 'R'), 1);
 	bc_expect_int(t, "writecbs", bc_count(e, 'W'), 1);
@@ -369,7 +369,7 @@ void flush_socket(struct bc_ctx *t)
 	bc_expect_int(t, "output length: nothing flushed", out_len(e), 3);
 	bc_expect_int(t, "input length: nothing read by flush", in_len(e), 0);
 	bc_expect_enabled(t, "en", bufferevent_get_enabled(e->bev), EV_READ);
-	bc_expect(t, "the pending read still comes", bc_wait_until(t, 1000, bc_count(e, 'R') >= 1));
+	bc_await(t, "the pending read still comes", bc_count(e, 'R') >= 1);
 	bc_settle(t);
 	struct bc_bytes got = { 0 };
 	bc_recv_avail(sv[1], &got);
@@ -391,12 +391,12 @@ void io_helpers(struct bc_ctx *t)
 	evbuffer_add(b, "hello", 5);
 	bc_expect_int(t, "bufferevent_write_buffer", bufferevent_write_buffer(e->bev, b), 0);
 	bc_expect_int(t, "source evbuffer after write_buffer (moved, not copied)", evbuffer_get_length(b), 0);
-	bc_expect(t, "5 bytes at the far end", bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 5)));
+	bc_await(t, "5 bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= 5));
 	bc_expect(t, "the far end got the evbuffer's bytes", memcmp(got.data, "hello", 5) == 0);
 
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "0123456789", 10);
-	bc_expect(t, "10 bytes in the input", bc_wait_until(t, 1000, in_len(e) == 10));
+	bc_await(t, "10 bytes in the input", in_len(e) == 10);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read(4)", (long long)bufferevent_read(e->bev, buf, 4), 4);
 	bc_expect_str(t, "bytes from bufferevent_read", buf, "0123");

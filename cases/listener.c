@@ -132,7 +132,7 @@ void listener_bind(struct bc_ctx *t)
 
 	/* Enabled from the start: a connection is accepted without evconnlistener_enable. */
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, "the connection is accepted", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the connection is accepted", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);
@@ -154,7 +154,7 @@ void listener_backlog_negative(struct bc_ctx *t)
 	evutil_socket_t c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = client(t, &s);
-	bc_expect(t, "three connections accepted", bc_wait_until(t, 1000, s.accepted >= 3));
+	bc_await(t, "three connections accepted", s.accepted >= 3);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 3);
 	lst_done(&s, c, 3);
@@ -170,7 +170,7 @@ void listener_opt_disabled(struct bc_ctx *t)
 	bc_expect_int(t, "accept calls while created disabled",
 		      bc_fault_ncalls(evconnlistener_get_fd(s.l), BC_ACCEPT), 0);
 	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
-	bc_expect(t, "the waiting connection is accepted once enabled", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the waiting connection is accepted once enabled", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);
@@ -184,7 +184,7 @@ void listener_accept_sockaddr(struct bc_ctx *t)
 	evutil_socket_t c[2];
 	for (int i = 0; i < 2; i++) {
 		c[i] = client(t, &s);
-		bc_expect(t, "the connection is accepted", bc_wait_until(t, 1000, s.accepted >= i + 1));
+		bc_await(t, "the connection is accepted", s.accepted >= i + 1);
 	}
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks (one per connection)", s.accepted, 2);
@@ -225,7 +225,7 @@ void listener_accept_blocking(struct bc_ctx *t)
 	struct lst s;
 	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | (leave ? LEV_OPT_LEAVE_SOCKETS_BLOCKING : 0));
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, "the connection is accepted", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the connection is accepted", s.accepted >= 1);
 	if (leave)
 		bc_expect(t, "the accepted fd is blocking with LEV_OPT_LEAVE_SOCKETS_BLOCKING", !fd_nonblocking(s.fds[0]));
 	else
@@ -246,7 +246,7 @@ void listener_disable_enable(struct bc_ctx *t)
 	bc_expect_int(t, "accept callbacks while disabled", s.accepted, 0);
 	bc_expect_int(t, "accept calls while disabled", bc_fault_ncalls(evconnlistener_get_fd(s.l), BC_ACCEPT), 0);
 	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
-	bc_expect(t, "both waiting connections accepted once enabled", bc_wait_until(t, 1000, s.accepted >= 2));
+	bc_await(t, "both waiting connections accepted once enabled", s.accepted >= 2);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 2);
 	lst_done(&s, c, 2);
@@ -260,12 +260,12 @@ void listener_disable_in_cb(struct bc_ctx *t)
 	evutil_socket_t c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = client(t, &s);
-	bc_expect(t, "a first connection accepted", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "a first connection accepted", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks after disabling inside the first", s.accepted, 1);
 	s.disable_in_cb = false;
 	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
-	bc_expect(t, "the other two accepted once re-enabled", bc_wait_until(t, 1000, s.accepted >= 3));
+	bc_await(t, "the other two accepted once re-enabled", s.accepted >= 3);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 3);
 	lst_done(&s, c, 3);
@@ -281,7 +281,7 @@ void listener_free_in_cb(struct bc_ctx *t)
 	evutil_socket_t c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = client(t, &s);
-	bc_expect(t, "a first connection accepted", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "a first connection accepted", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks after freeing inside the first", s.accepted, 1);
 	bc_expect(t, "the listening fd is closed (CLOSE_ON_FREE)", !bc_fd_is_open(lfd));
@@ -323,11 +323,11 @@ void listener_error_emfile(struct bc_ctx *t)
 	bc_fault_fail(lfd, BC_ACCEPT, EMFILE, fails);
 	evutil_socket_t c = client(t, &s);
 
-	bc_expect(t, "an error callback", bc_wait_until(t, 1000, s.errors >= 1));
+	bc_await(t, "an error callback", s.errors >= 1);
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside the error callback", s.err_at_error[0], EMFILE);
 	bc_expect_int(t, "accept callbacks while accept fails", s.accepted, 0);
 	/* Once the failures stop, the same pending connection is accepted normally. */
-	bc_expect(t, "the connection is accepted after the error", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the connection is accepted after the error", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	bc_expect_int(t, "accept calls", bc_fault_ncalls(lfd, BC_ACCEPT) >= (unsigned)fails + 1, 1);
@@ -366,9 +366,9 @@ void listener_error_retriable(struct bc_ctx *t)
 	evutil_socket_t lfd = evconnlistener_get_fd(s.l);
 	bc_fault_fail(lfd, BC_ACCEPT, bc_param(t), 1);
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, "an accept call", bc_wait_until(t, 1000, bc_fault_ncalls(lfd, BC_ACCEPT) >= 1));
+	bc_await(t, "an accept call", bc_fault_ncalls(lfd, BC_ACCEPT) >= 1);
 	bc_expect_int(t, "accept callbacks after the failing accept", s.accepted, 0);
-	bc_expect(t, "the connection is accepted on a later readiness event", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the connection is accepted on a later readiness event", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "error callbacks", s.errors, 0);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
@@ -391,14 +391,14 @@ void listener_error_no_cb(struct bc_ctx *t)
 	event_set_log_callback(count_log); /* libevent logs a warning here: keep stderr quiet */
 	bc_fault_fail(lfd, BC_ACCEPT, ENOBUFS, 1);
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, "the connection is accepted after the error", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the connection is accepted after the error", s.accepted >= 1);
 	bc_settle(t);
 	event_set_log_callback(NULL);
 	bc_expect_int(t, "accept calls (one failed, one accepted)", bc_fault_ncalls(lfd, BC_ACCEPT) >= 2, 1);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	/* Still working afterwards. */
 	evutil_socket_t c2 = client(t, &s);
-	bc_expect(t, "a later connection is accepted too", bc_wait_until(t, 1000, s.accepted >= 2));
+	bc_await(t, "a later connection is accepted too", s.accepted >= 2);
 	evutil_socket_t cs[2] = { c, c2 };
 	lst_done(&s, cs, 2);
 }
@@ -410,12 +410,12 @@ void listener_null_cb(struct bc_ctx *t)
 	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
 	evconnlistener_set_cb(s.l, NULL, NULL);
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, "the connection is accepted and closed: the client sees its end", bc_wait_until(t, 1000, peer_sees_end(c)));
+	bc_await(t, "the connection is accepted and closed: the client sees its end", peer_sees_end(c));
 	bc_expect_int(t, "accept callbacks", s.accepted, 0);
 	/* Back to a real callback: the next connection reaches it. */
 	evconnlistener_set_cb(s.l, lst_accept, &s);
 	evutil_socket_t c2 = client(t, &s);
-	bc_expect(t, "the next connection reaches the new callback", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "the next connection reaches the new callback", s.accepted >= 1);
 	evutil_socket_t cs[2] = { c, c2 };
 	lst_done(&s, cs, 2);
 }
@@ -431,7 +431,7 @@ void listener_cb_later(struct bc_ctx *t)
 	bc_expect_int(t, "accept calls while the callback is NULL", bc_fault_ncalls(lfd, BC_ACCEPT), 0);
 	bc_expect(t, "the waiting connection is left alone", !peer_sees_end(c));
 	evconnlistener_set_cb(s.l, lst_accept, &s);
-	bc_expect(t, "set_cb starts accepting", bc_wait_until(t, 1000, s.accepted >= 1));
+	bc_await(t, "set_cb starts accepting", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);

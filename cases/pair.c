@@ -57,7 +57,7 @@ void pair_new(struct bc_ctx *t)
 	bufferevent_trigger_event(b->bev, BEV_EVENT_EOF, 0);
 	bc_expect_str(t, "callbacks inside bufferevent_trigger/trigger_event", bc_shape(a), "");
 	bc_expect_str(t, "callbacks inside bufferevent_trigger_event", bc_shape(b), "");
-	bc_expect(t, "the triggered callbacks", bc_wait_until(t, 1000, bc_count(a, 'W') && bc_count(b, 'E')));
+	bc_await(t, "the triggered callbacks", bc_count(a, 'W') && bc_count(b, 'E'));
 	bc_settle(t);
 	bc_expect_shape(t, a, "W");
 	bc_expect_shape(t, b, "E(EOF)");
@@ -78,7 +78,7 @@ void pair_transfer_sync(struct bc_ctx *t)
 	bc_expect_str(t, "callbacks on a inside bufferevent_write", bc_shape(a), "");
 	bc_expect_str(t, "callbacks on b inside bufferevent_write", bc_shape(b), "");
 
-	bc_expect(t, "readcb on b and writecb on a", bc_wait_until(t, 1000, bc_count(b, 'R') && bc_count(a, 'W')));
+	bc_await(t, "readcb on b and writecb on a", bc_count(b, 'R') && bc_count(a, 'W'));
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect_shape(t, a, "W");
@@ -106,7 +106,7 @@ void pair_transfer_hold(struct bc_ctx *t)
 	bc_expect_int(t, "b's input straight after enable(b, EV_READ)", in_len(b), 10);
 	bc_expect_int(t, "a's output straight after enable(b, EV_READ)", out_len(a), 0);
 	bc_expect_str(t, "callbacks inside bufferevent_enable", bc_shape(b), "");
-	bc_expect(t, "readcb on b, writecb on a", bc_wait_until(t, 1000, bc_count(b, 'R') && bc_count(a, 'W')));
+	bc_await(t, "readcb on b, writecb on a", bc_count(b, 'R') && bc_count(a, 'W'));
 
 	/* The other way round: a stops writing, data waits; enable(a, EV_WRITE) releases it. */
 	bufferevent_disable(a->bev, EV_WRITE);
@@ -117,7 +117,7 @@ void pair_transfer_hold(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_WRITE);
 	bc_expect_int(t, "b's input straight after enable(a, EV_WRITE)", in_len(b), 20);
 	bc_expect_int(t, "a's output straight after enable(a, EV_WRITE)", out_len(a), 0);
-	bc_expect(t, "second readcb and writecb", bc_wait_until(t, 1000, bc_count(b, 'R') >= 2 && bc_count(a, 'W') >= 2));
+	bc_await(t, "second readcb and writecb", bc_count(b, 'R') >= 2 && bc_count(a, 'W') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R R");
 	bc_expect_shape(t, a, "W W");
@@ -166,7 +166,7 @@ void pair_highwm(struct bc_ctx *t)
 	bc_expect(t, "then stream bytes 20..25", bc_pattern_mismatch(rest, 5, 20) < 0);
 	b->user = &got;
 	b->on_read = drain_record;
-	bc_expect(t, "the rest through b's readcb", bc_wait_until(t, 1000, got.len >= 75 && out_len(a) == 0));
+	bc_await(t, "the rest through b's readcb", got.len >= 75 && out_len(a) == 0);
 	bc_settle(t);
 	for (unsigned i = 0; i < bc_count(b, 'R'); i++)
 		bc_expect(t, "in <= H=20 at every readcb", bc_nth(b, 'R', i)->in <= 20);
@@ -185,12 +185,12 @@ void pair_lowwm(struct bc_ctx *t)
 	bufferevent_setwatermark(b->bev, EV_READ, 4, 0);
 	bufferevent_enable(b->bev, EV_READ);
 	bufferevent_write(a->bev, "ab", 2);
-	bc_expect(t, "a's writecb after the first transfer", bc_wait_until(t, 1000, bc_count(a, 'W') >= 1));
+	bc_await(t, "a's writecb after the first transfer", bc_count(a, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "b's input", in_len(b), 2);
 	bc_expect_shape(t, b, "");
 	bufferevent_write(a->bev, "cd", 2);
-	bc_expect(t, "b's readcb at in=4", bc_wait_until(t, 1000, bc_count(b, 'R') >= 1 && bc_count(a, 'W') >= 2));
+	bc_await(t, "b's readcb at in=4", bc_count(b, 'R') >= 1 && bc_count(a, 'W') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect_int(t, "in at b's readcb", bc_nth(b, 'R', 0)->in, 4);
@@ -232,7 +232,7 @@ void pair_free_sender(struct bc_ctx *t)
 	bufferevent_enable(b->bev, EV_READ);
 	write_pattern(t, a, 10, 0);
 	bc_free(a);
-	bc_expect(t, "b's readcb after the sender's free", bc_wait_until(t, 1000, bc_count(b, 'R') >= 1));
+	bc_await(t, "b's readcb after the sender's free", bc_count(b, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect_int(t, "in at b's readcb", bc_nth(b, 'R', 0)->in, 10);
@@ -376,7 +376,7 @@ void pair_timeout_read(struct bc_ctx *t)
 	}
 	bufferevent_write(a->bev, "x", 1);
 	double t1 = bc_now_ms();
-	bc_expect(t, "a read timeout on b", bc_wait_until(t, 1000, bc_count(b, 'E') > e0));
+	bc_await(t, "a read timeout on b", bc_count(b, 'E') > e0);
 	double t2 = bc_now_ms();
 	bc_settle(t);
 	bc_expect_int(t, "readcb calls on b", bc_count(b, 'R'), 1);
@@ -411,7 +411,7 @@ void pair_timeout_write(struct bc_ctx *t)
 		bufferevent_enable(a->bev, EV_WRITE);
 		bufferevent_set_timeouts(a->bev, NULL, &tv);
 	}
-	bc_expect(t, "a write timeout on a", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "a write timeout on a", bc_count(a, 'E') >= 1);
 	double dt = bc_now_ms() - t0;
 	bc_settle(t);
 	bc_expect(t, "not before the timeout (coarse clock: 3/4 of it)", dt >= ms * 3 / 4);
@@ -448,7 +448,7 @@ void pair_timeout_write_stale(struct bc_ctx *t)
 	bufferevent_set_timeouts(a->bev, NULL, &tv); /* armed: output non-empty */
 	bufferevent_enable(b->bev, EV_READ);          /* takes the data at once */
 	bc_expect_int(t, "a's output after b enabled reading", out_len(a), 0);
-	bc_expect(t, "a (stale) write timeout on a", bc_wait_until(t, 1000, bc_count(a, 'E') >= 1));
+	bc_await(t, "a (stale) write timeout on a", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W E(WRITING|TIMEOUT)");
 	bc_expect_int(t, "out at the stale timeout", bc_nth(a, 'E', 0)->out, 0);
@@ -475,7 +475,7 @@ void pair_free_in_readcb(struct bc_ctx *t)
 	b->on_read = free_self;
 	bufferevent_write(a->bev, "ping", 4);
 	bufferevent_write(b->bev, "pong", 4); /* moves to a at once; b's writecb is pending too */
-	bc_expect(t, "b's readcb (which frees b)", bc_wait_until(t, 1000, b->freed));
+	bc_await(t, "b's readcb (which frees b)", b->freed);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect(t, "get_partner(a) after b freed itself", bufferevent_pair_get_partner(a->bev) == NULL);

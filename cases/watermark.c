@@ -103,12 +103,12 @@ void wm_read_low(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 
 	bc_link_send(t, &l, p, 5);
-	bc_expect(t, "5 bytes read into the input", bc_wait_until(t, 1000, in_len(e) == 5));
+	bc_await(t, "5 bytes read into the input", in_len(e) == 5);
 	bc_passes(t, 3);
 	bc_expect_int(t, "readcb calls with in=5 < low=10", bc_count(e, 'R'), 0);
 
 	bc_link_send(t, &l, p + 5, 5);
-	bc_expect(t, "a readcb once in reaches 10", bc_wait_until(t, 1000, bc_count(e, 'R') >= 1));
+	bc_await(t, "a readcb once in reaches 10", bc_count(e, 'R') >= 1);
 	bc_passes(t, 3);
 	bc_expect_int(t, "readcb calls", bc_count(e, 'R'), 1);
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 10);
@@ -125,7 +125,7 @@ void wm_read_high_stop(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
 
-	bc_expect(t, "a first readcb", bc_wait_until(t, 1000, bc_count(e, 'R') >= 1));
+	bc_await(t, "a first readcb", bc_count(e, 'R') >= 1);
 	bc_expect_int(t, "in at the first readcb", bc_nth(e, 'R', 0)->in, 20);
 	/* A few more passes: nothing more may arrive (libevent re-runs readcb
 	 * here, see wm.read.high.spin; that is not this case's business). */
@@ -140,8 +140,8 @@ void wm_read_high_stop(struct bc_ctx *t)
 
 	/* Drain 15 outside any callback: reading resumes on its own and refills to 20. */
 	bc_expect_int(t, "evbuffer_drain(input, 15)", evbuffer_drain(bufferevent_get_input(e->bev), 15), 0);
-	bc_expect(t, "input refilled to 20, 65 bytes still held below",
-		  bc_wait_until(t, 1000, in_len(e) == 20 && held(&l) == 65));
+	bc_await(t, "input refilled to 20, 65 bytes still held below",
+		 in_len(e) == 20 && held(&l) == 65);
 	bc_passes(t, 3);
 	bc_expect_int(t, "input length after the refill", in_len(e), 20);
 	bc_expect_int(t, "bytes held below after the refill", held(&l), 65);
@@ -164,7 +164,7 @@ void wm_read_high_drain_in_cb(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
 	link_send_pattern(t, &l, 100, 0);
 
-	bc_expect(t, "all 100 bytes through readcb", bc_wait_until(t, 1000, got.len >= 100));
+	bc_await(t, "all 100 bytes through readcb", got.len >= 100);
 	bc_passes(t, 3);
 	bc_expect_pattern(t, "bytes drained in readcb", &got, 100);
 	bc_expect_shape(t, e, "R R R R");
@@ -182,7 +182,7 @@ void wm_read_high_lower_raise(struct bc_ctx *t)
 	struct bc_link l;
 	struct bc_end *e = link_reader(t, &l);
 	link_send_pattern(t, &l, 50, 0);
-	bc_expect(t, "50 bytes in the input", bc_wait_until(t, 1000, in_len(e) == 50));
+	bc_await(t, "50 bytes in the input", in_len(e) == 50);
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 30); /* below the current input */
 	link_send_pattern(t, &l, 50, 50);
@@ -194,13 +194,13 @@ void wm_read_high_lower_raise(struct bc_ctx *t)
 	unsigned r_before = bc_count(e, 'R');
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 80); /* above it: resume up to 80 */
-	bc_expect(t, "input refilled after raising H to 80", bc_wait_until(t, 1000, in_len(e) >= 80));
+	bc_await(t, "input refilled after raising H to 80", in_len(e) >= 80);
 	bc_expect_int(t, "input length after raising H to 80", in_len(e), 80);
-	bc_expect(t, "a readcb for the refill", bc_wait_until(t, 1000, bc_count(e, 'R') > r_before));
+	bc_await(t, "a readcb for the refill", bc_count(e, 'R') > r_before);
 	bc_expect_int(t, "in at the refill readcb", bc_nth(e, 'R', r_before)->in, 80);
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 0); /* unlimited: the rest comes in */
-	bc_expect(t, "everything read after H=0", bc_wait_until(t, 1000, in_len(e) >= 100));
+	bc_await(t, "everything read after H=0", in_len(e) >= 100);
 	bc_expect_int(t, "input length after H=0", in_len(e), 100);
 	bc_expect_int(t, "bytes left below", held(&l), 0);
 
@@ -229,7 +229,7 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
-	bc_expect(t, "input filled to the high watermark", bc_wait_until(t, 1000, in_len(e) >= 20));
+	bc_await(t, "input filled to the high watermark", in_len(e) >= 20);
 
 	bc_run_for(t, 3 * ms);
 	bc_expect_int(t, "eventcb calls while suspended by the high watermark", bc_count(e, 'E'), 0);
@@ -238,7 +238,7 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 
 	/* Control: once unlimited, the rest is read and the idle timeout does fire. */
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 0);
-	bc_expect(t, "a read timeout after resuming", bc_wait_until(t, 1000, bc_count(e, 'E') >= 1));
+	bc_await(t, "a read timeout after resuming", bc_count(e, 'E') >= 1);
 	bc_expect_int(t, "input length at the timeout", bc_nth(e, 'E', 0)->in, 100);
 	bc_expect_what(t, "eventcb flags", bc_nth(e, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
 	bc_link_close(t, &l);
@@ -291,8 +291,8 @@ void wm_write_high_ignored(struct bc_ctx *t)
 	bc_pattern(p, sizeof p, 0);
 	bc_expect_int(t, "bufferevent_write(100) with write high watermark 10", bufferevent_write(e->bev, p, 100), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, "all 100 bytes at the far end and a writecb",
-		  bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 100) && bc_count(e, 'W') >= 1));
+	bc_await(t, "all 100 bytes at the far end and a writecb",
+		 (bc_link_recv(t, &l, &got), got.len >= 100) && bc_count(e, 'W') >= 1);
 	bc_settle(t);
 	bc_link_recv(t, &l, &got);
 	bc_expect_pattern(t, "bytes at the far end", &got, 100);
@@ -319,7 +319,7 @@ void wm_read_high_timeout_rearmed(struct bc_ctx *t)
 	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
-	bc_expect(t, "input filled to the high watermark", bc_wait_until(t, 1000, in_len(e) >= 20));
+	bc_await(t, "input filled to the high watermark", in_len(e) >= 20);
 	double t0 = bc_now_ms();
 	bc_expect(t, "a read timeout while held at the high watermark", bc_wait_until(t, 10 * ms, bc_count(e, 'E') >= 1));
 	bc_expect(t, "in time", bc_now_ms() - t0 <= 10 * ms);
@@ -347,12 +347,12 @@ void wm_read_high_filter_stall(struct bc_ctx *t)
 	if (raise) {
 		/* in=50 with H=0, then H=30 (suspends), 50 more, H=80 takes 30 of them. */
 		link_send_pattern(t, &l, 50, 0);
-		bc_expect(t, "50 bytes in the input", bc_wait_until(t, 1000, in_len(e) == 50));
+		bc_await(t, "50 bytes in the input", in_len(e) == 50);
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
 		link_send_pattern(t, &l, 50, 50);
 		bc_passes(t, 3);
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 80);
-		bc_expect(t, "input at 80", bc_wait_until(t, 1000, in_len(e) >= 80));
+		bc_await(t, "input at 80", in_len(e) >= 80);
 		bufferevent_disable(e->bev, EV_READ); /* stop the E6 re-run, then allow all */
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 0);
 		bufferevent_enable(e->bev, EV_READ);
@@ -360,7 +360,7 @@ void wm_read_high_filter_stall(struct bc_ctx *t)
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
 		e->on_read = drain_all;
 		link_send_pattern(t, &l, 100, 0);
-		bc_expect(t, "a first readcb", bc_wait_until(t, 1000, bc_count(e, 'R') >= 1));
+		bc_await(t, "a first readcb", bc_count(e, 'R') >= 1);
 	}
 	bc_run_for(t, 30);
 	size_t want_in = raise ? 80 : 0, want_held = raise ? 20 : 70;

@@ -105,6 +105,14 @@ const char *bc_enabled_str(short en);
 	bc_expect_errno_((t), BC_WHERE, #actual, (check), (actual), (expected))
 #define bc_expect(t, check, cond) \
 	do { if (!(cond)) bc_fail_((t), BC_WHERE, #cond, (check), "false: " #cond, "true"); } while (0)
+/* The deadline for anything that should happen (a callback, bytes at the peer). */
+#define BC_DEADLINE_MS 1000
+/* Wait until cond holds, within BC_DEADLINE_MS, or fail: bc_expect of bc_wait_until. A
+ * longer deadline is written out: bc_expect(t, check, bc_wait_until(t, ms, cond)). */
+#define bc_await(t, check, cond) \
+	do { if (!bc_wait_until((t), BC_DEADLINE_MS, cond)) \
+		bc_fail_((t), BC_WHERE, #cond, (check), "false: " #cond, \
+			 "true within " BC_XSTR_(BC_DEADLINE_MS) " ms"); } while (0)
 /* Same as bc_fail; reads better in a QUIRK case, where any failed check ends the case
  * as "differs from libevent" (reported, not counted). */
 #define bc_quirk_differs(t, check, actual, expected) \
