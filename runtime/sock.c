@@ -11,10 +11,8 @@
 
 #include "bevconf.h"
 
-static void fail_errno(struct bc_ctx *t, const char *what)
-{
-	bc_fail(t, what, strerror(errno), "success");
-}
+/* A macro, so the failure's location is the failing call's line. */
+#define fail_errno(t, what) bc_fail((t), (what), strerror(errno), "success")
 
 void bc_socketpair(struct bc_ctx *t, evutil_socket_t sv[2])
 {
