@@ -245,15 +245,18 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 }
 
 /* ---- E6 (QUIRK): readcb re-run while it leaves in >= H ---- */
-/* In a QUIRK case every difference from libevent goes through bc_quirk_differs. */
-static void quirk_check(struct bc_ctx *t, bool ok, const char *check, const char *expected,
-			long long actual)
+/* bc_quirk_differs unless ok, with `actual` shown as a number; a macro like the
+ * assertions, so the difference is reported at the caller's line, on `ok`. */
+#define quirk_check(t, check, ok, actual, expected) \
+	quirk_check_((t), BC_WHERE, #ok, (check), (ok), (actual), (expected))
+static void quirk_check_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+			 bool ok, long long actual, const char *expected)
 {
 	if (ok)
 		return;
 	char a[32];
 	snprintf(a, sizeof a, "%lld", actual);
-	bc_quirk_differs(t, check, a, expected);
+	bc_fail_(t, where, expr, check, a, expected);
 }
 
 void wm_read_high_spin(struct bc_ctx *t)
@@ -263,20 +266,20 @@ void wm_read_high_spin(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
 	bool first = bc_wait_until(t, 1000, bc_count(e, 'R') >= 1);
-	quirk_check(t, first, "readcb calls", ">= 1", bc_count(e, 'R'));
+	quirk_check(t, "readcb calls", first, bc_count(e, 'R'), ">= 1");
 	bc_passes(t, 5);
 	unsigned n = bc_count(e, 'R');
 	bufferevent_disable(e->bev, EV_READ); /* the documented way out of the loop */
-	quirk_check(t, n >= 2, "readcb calls in 6 passes with in >= high watermark", ">= 2", n);
+	quirk_check(t, "readcb calls in 6 passes with in >= high watermark", n >= 2, n, ">= 2");
 	for (unsigned i = 0; i < n && i < BC_MAX_EVENTS; i++)
-		quirk_check(t, bc_nth(e, 'R', i)->in == 20, "in at every readcb", "20", bc_nth(e, 'R', i)->in);
+		quirk_check(t, "in at every readcb", bc_nth(e, 'R', i)->in == 20, bc_nth(e, 'R', i)->in, "20");
 	/* libevent still runs the one re-run already queued (with en=W), then stops. */
 	bc_passes(t, 3);
 	unsigned m = bc_count(e, 'R');
-	quirk_check(t, m <= n + 1, "readcb calls after disabling EV_READ (at most the queued one)", "<= n+1",
-		    (long long)m - n);
+	quirk_check(t, "readcb calls after disabling EV_READ (at most the queued one)", m <= n + 1,
+		    (long long)m - n, "<= n+1");
 	bc_passes(t, 3);
-	quirk_check(t, bc_count(e, 'R') == m, "readcb calls once EV_READ is disabled", "no more", bc_count(e, 'R') - m);
+	quirk_check(t, "readcb calls once EV_READ is disabled", bc_count(e, 'R') == m, bc_count(e, 'R') - m, "no more");
 	bc_link_close(t, &l);
 }
 
