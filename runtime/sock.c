@@ -139,7 +139,7 @@ long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset)
 	return -1;
 }
 
-void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 			const struct bc_bytes *b, size_t n)
 {
 	char a[96];
@@ -147,13 +147,13 @@ void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, c
 		snprintf(a, sizeof a, "%zu bytes", b->len);
 		char x[32];
 		snprintf(x, sizeof x, "%zu bytes", n);
-		bc_fail_(t, where, expr, check, a, x);
+		bc_fail_(t, where, expr, label, a, x);
 	}
 	long at = bc_pattern_mismatch(b->data, b->len, 0);
 	if (at >= 0) {
 		snprintf(a, sizeof a, "byte %ld is %u, pattern says %u (lost, duplicated or reordered)",
 			 at, b->data[at], (unsigned)(at % 251));
-		bc_fail_(t, where, expr, check, a, "the cyclic pattern, byte for byte");
+		bc_fail_(t, where, expr, label, a, "the cyclic pattern, byte for byte");
 	}
 }
 

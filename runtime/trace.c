@@ -183,14 +183,14 @@ const char *bc_shape(const struct bc_end *e)
 	return b;
 }
 
-void bc_fail_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_fail_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 	      const char *actual, const char *expected)
 {
 	(void)t;
-	bc_case_failed(where, expr, check, expected, actual);
+	bc_case_failed(where, expr, label, expected, actual);
 }
 
-void bc_expect_int_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_expect_int_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 		    long long actual, long long expected)
 {
 	if (actual == expected)
@@ -198,41 +198,41 @@ void bc_expect_int_(struct bc_ctx *t, const char *where, const char *expr, const
 	char a[32], x[32];
 	snprintf(a, sizeof a, "%lld", actual);
 	snprintf(x, sizeof x, "%lld", expected);
-	bc_fail_(t, where, expr, check, a, x);
+	bc_fail_(t, where, expr, label, a, x);
 }
 
-void bc_expect_str_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_expect_str_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 		    const char *actual, const char *expected)
 {
 	if (!strcmp(actual ? actual : "(null)", expected))
 		return;
-	bc_fail_(t, where, expr, check, actual ? actual : "(null)", expected);
+	bc_fail_(t, where, expr, label, actual ? actual : "(null)", expected);
 }
 
 void bc_expect_shape_(struct bc_ctx *t, const char *where, const char *expr, const struct bc_end *e,
 		      const char *expected)
 {
-	char check[128];
-	snprintf(check, sizeof check, "callbacks on %s", e->name);
+	char label[128];
+	snprintf(label, sizeof label, "callbacks on %s", e->name);
 	const char *actual = bc_shape(e);
-	bc_expect_str_(t, where, expr, check, *actual ? actual : "(none)", *expected ? expected : "(none)");
+	bc_expect_str_(t, where, expr, label, *actual ? actual : "(none)", *expected ? expected : "(none)");
 }
 
-void bc_expect_what_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_expect_what_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 		     short actual, short expected)
 {
 	if (actual != expected)
-		bc_fail_(t, where, expr, check, bc_what_str(actual), bc_what_str(expected));
+		bc_fail_(t, where, expr, label, bc_what_str(actual), bc_what_str(expected));
 }
 
-void bc_expect_enabled_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_expect_enabled_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 			short actual, short expected)
 {
 	if (actual != expected)
-		bc_fail_(t, where, expr, check, bc_enabled_str(actual), bc_enabled_str(expected));
+		bc_fail_(t, where, expr, label, bc_enabled_str(actual), bc_enabled_str(expected));
 }
 
-void bc_expect_errno_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+void bc_expect_errno_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 		      int actual, int expected)
 {
 	if (actual == expected)
@@ -240,5 +240,5 @@ void bc_expect_errno_(struct bc_ctx *t, const char *where, const char *expr, con
 	char a[64], x[64];
 	snprintf(a, sizeof a, "%d (%s)", actual, strerror(actual));
 	snprintf(x, sizeof x, "%d (%s)", expected, strerror(expected));
-	bc_fail_(t, where, expr, check, a, x);
+	bc_fail_(t, where, expr, label, a, x);
 }
