@@ -36,23 +36,23 @@ void compat_new(struct bc_ctx *t)
 	/* bufferevent_new uses the global current base, which event_init sets. */
 	struct event_base *global = event_init();
 	struct bufferevent *b = bufferevent_new(sv[0], nop_data, nop_data, nop_event, &arg);
-	bc_expect(t, b != NULL, "bufferevent_new");
+	bc_expect(t, "bufferevent_new", b != NULL);
 	bufferevent_data_cb r, w;
 	bufferevent_event_cb ev;
 	void *a;
 	bufferevent_getcb(b, &r, &w, &ev, &a);
-	bc_expect(t, r == nop_data && w == nop_data && ev == nop_event && a == &arg, "bufferevent_new installs the callbacks");
+	bc_expect(t, "bufferevent_new installs the callbacks", r == nop_data && w == nop_data && ev == nop_event && a == &arg);
 	bc_expect_int(t, "bufferevent_base_set", bufferevent_base_set(t->base, b), 0);
-	bc_expect(t, bufferevent_get_base(b) == t->base, "get_base after base_set");
+	bc_expect(t, "get_base after base_set", bufferevent_get_base(b) == t->base);
 	struct bc_end *e = bc_watch(t, b, "n");
 	bufferevent_enable(b, EV_READ);
 	bc_send(t, sv[1], "abc", 3);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "readcb from the base set");
+	bc_await(t, "readcb from the base set", bc_count(e, 'R') >= 1);
 	bc_expect_int(t, "bytes read", evbuffer_get_length(bufferevent_get_input(b)), 3);
 	bufferevent_write(b, "xy", 2);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'W') >= 1), "writecb");
+	bc_await(t, "writecb", bc_count(e, 'W') >= 1);
 	bc_free(e);
-	bc_expect(t, bc_fd_is_open(sv[0]), "bufferevent_new does not own the fd");
+	bc_expect(t, "bufferevent_new does not own the fd", bc_fd_is_open(sv[0]));
 	event_base_free(global);
 	close(sv[0]);
 	close(sv[1]);
@@ -70,7 +70,7 @@ void compat_base_set_enabled(struct bc_ctx *t)
 	/* libevent has already switched bev's base pointer: switch it back (also fails). */
 	bc_expect_int(t, "base_set back to the old base", bufferevent_base_set(t->base, e->bev), -1);
 	bc_send(t, sv[1], "a", 1);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "reading continues on the old base");
+	bc_await(t, "reading continues on the old base", bc_count(e, 'R') >= 1);
 	bc_free(e);
 	event_base_free(other);
 	close(sv[1]);
@@ -95,7 +95,7 @@ void compat_priority(struct bc_ctx *t)
 	bc_expect_int(t, "get_priority unchanged", bufferevent_get_priority(b), 0);
 	bufferevent_enable(b, EV_READ);
 	bc_link_send(t, &l, "hi", 2);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.e, 'R') >= 1), "readcb at priority 0");
+	bc_await(t, "readcb at priority 0", bc_count(l.e, 'R') >= 1);
 	bc_link_close(t, &l);
 }
 
@@ -149,8 +149,8 @@ void compat_clear_write_timeout(struct bc_ctx *t)
 	bc_run_for(t, 70);
 	bc_expect_shape(t, l.e, "");
 	struct bc_bytes sink = {0};
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &sink), bc_count(l.e, 'W') >= 1)),
-		"the write completes once the peer reads");
+	bc_await(t, "the write completes once the peer reads",
+		(bc_recv_avail(l.peer, &sink), bc_count(l.e, 'W') >= 1));
 	bc_bytes_free(&sink);
 	bc_link_close(t, &l);
 }
@@ -161,7 +161,7 @@ void compat_ratelimit(struct bc_ctx *t)
 	struct bc_link l;
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
 	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(1 << 20, 1 << 20, 1 << 20, 1 << 20, NULL);
-	bc_expect(t, cfg != NULL, "ev_token_bucket_cfg_new");
+	bc_expect(t, "ev_token_bucket_cfg_new", cfg != NULL);
 	bc_expect_int(t, "set_rate_limit", bufferevent_set_rate_limit(l.e->bev, cfg), 0);
 	bufferevent_enable(l.e->bev, EV_READ);
 	l.e->drain_on_read = true;
@@ -171,7 +171,7 @@ void compat_ratelimit(struct bc_ctx *t)
 	bc_pattern(buf, sizeof buf, 0);
 	bc_link_send(t, &l, buf, sizeof buf);
 	bufferevent_write(l.e->bev, buf, sizeof buf);
-	bc_expect(t, bc_wait_until(t, 1000, in.len >= sizeof buf && bc_count(l.e, 'W') >= 1), "data in and out");
+	bc_await(t, "data in and out", in.len >= sizeof buf && bc_count(l.e, 'W') >= 1);
 	bc_expect_pattern(t, "bytes read", &in, sizeof buf);
 	if (bc_param(t) == 1)
 		bc_expect_int(t, "set_rate_limit(NULL)", bufferevent_set_rate_limit(l.e->bev, NULL), 0);

@@ -23,7 +23,7 @@ void connect_refused_async(struct bc_ctx *t)
 
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bc_expect_shape(t, a, ""); /* nothing inline */
-	bc_expect(t, bufferevent_getfd(a->bev) >= 0, "getfd() >= 0 after the connect call");
+	bc_expect(t, "getfd() >= 0 after the connect call", bufferevent_getfd(a->bev) >= 0);
 
 	evutil_socket_t wpeer = -1;
 	struct bc_end *w = NULL;
@@ -34,7 +34,7 @@ void connect_refused_async(struct bc_ctx *t)
 		bc_expect_int(t, "harness: poll for the refusal", poll(&p, 1, 1000), 1);
 		w = bc_errno_witness(t, EIO, &wpeer);
 	}
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
+	bc_await(t, "an eventcb for the refused connect", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
@@ -54,12 +54,12 @@ void connect_refused_immediate(struct bc_ctx *t)
 
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bc_expect_shape(t, a, ""); /* never inline, even without DEFER_CALLBACKS */
-	bc_expect(t, bufferevent_getfd(a->bev) >= 0, "getfd() >= 0 after the connect call");
+	bc_expect(t, "getfd() >= 0 after the connect call", bufferevent_getfd(a->bev) >= 0);
 	bc_expect_int(t, "connect calls on the new socket",
 		      bc_fault_ncalls(bufferevent_getfd(a->bev), BC_CONNECT), 1);
 	errno = 0; /* the eventcb must see ECONNREFUSED restored, not what errno holds now */
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
+	bc_await(t, "an eventcb for the refused connect", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(ERROR)");
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside eventcb", bc_nth(a, 'E', 0)->err, ECONNREFUSED);
@@ -79,11 +79,11 @@ void connect_refused_immediate_enabled(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	short en = bufferevent_get_enabled(a->bev);
 	if (en != 0)
-		bc_quirk_differs(t, "enabled right after the refused connect call", "0", bc_enabled_str(en));
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the refused connect");
+		bc_quirk_differs(t, "enabled right after the refused connect call", bc_enabled_str(en), "0");
+	bc_await(t, "an eventcb for the refused connect", bc_count(a, 'E') >= 1);
 	en = bc_nth(a, 'E', 0)->enabled;
 	if (en != 0)
-		bc_quirk_differs(t, "enabled inside the ERROR eventcb", "0", bc_enabled_str(en));
+		bc_quirk_differs(t, "enabled inside the ERROR eventcb", bc_enabled_str(en), "0");
 	bc_free(a);
 	close(hold);
 }
@@ -97,9 +97,9 @@ void connect_ok(struct bc_ctx *t)
 
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bc_expect_shape(t, a, "");
-	bc_expect(t, bufferevent_getfd(a->bev) >= 0, "getfd() >= 0 after the connect call");
+	bc_expect(t, "getfd() >= 0 after the connect call", bufferevent_getfd(a->bev) >= 0);
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb for the connect");
+	bc_await(t, "an eventcb for the connect", bc_count(a, 'E') >= 1);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");
@@ -119,10 +119,10 @@ void connect_ok_queued(struct bc_ctx *t)
 
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bc_expect_shape(t, a, "");
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 1), "a writecb after the connect");
+	bc_await(t, "a writecb after the connect", bc_count(a, 'W') >= 1);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(peer, &got), got.len >= 5)), "5 bytes at the peer");
+	bc_await(t, "5 bytes at the peer", (bc_recv_avail(peer, &got), got.len >= 5));
 	bc_settle(t);
 	bc_recv_avail(peer, &got);
 	bc_expect_shape(t, a, "E(CONNECTED) W");
@@ -154,7 +154,7 @@ void connect_sync_error(struct bc_ctx *t)
 	 * new socket must have had. */
 	bc_expect_int(t, "connect calls on the created socket", bc_fault_ncalls(lowest, BC_CONNECT), 1);
 	bc_expect_int(t, "getfd() after the failed connect", bufferevent_getfd(a->bev), -1);
-	bc_expect(t, !bc_fd_is_open(lowest), "the socket created for the connect is closed again");
+	bc_expect(t, "the socket created for the connect is closed again", !bc_fd_is_open(lowest));
 	bc_settle(t);
 	bc_expect_shape(t, a, "");
 	bc_free(a);
@@ -184,7 +184,7 @@ void connect_existing_fd(struct bc_ctx *t)
 		      bufferevent_socket_connect(a->bev, NULL, 0), 0);
 	bc_expect_shape(t, a, "");
 	bc_expect_int(t, "getfd() (the same fd)", bufferevent_getfd(a->bev), sv[0]);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb");
+	bc_await(t, "an eventcb", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");
 	bc_expect_int(t, "connect calls (none: the fd is taken as it is)", bc_fault_ncalls(sv[0], BC_CONNECT), 0);
@@ -202,7 +202,7 @@ static evutil_socket_t unix_listener(struct bc_ctx *t, struct sockaddr_un *sun, 
 	int n = snprintf(sun->sun_path + 1, sizeof sun->sun_path - 1, "bevconf-%d-%u", (int)getpid(), seq++);
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 	if (fd < 0 || bind(fd, (struct sockaddr *)sun, *len) != 0 || listen(fd, 4) != 0)
-		bc_fail(t, "harness: AF_UNIX listener", "0", strerror(errno));
+		bc_fail(t, "harness: AF_UNIX listener", strerror(errno), "0");
 	return fd;
 }
 
@@ -220,8 +220,8 @@ void connect_unix_ok(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(peer, &got), got.len >= 5) && bc_count(a, 'W') >= 1),
-		  "the queued bytes at the peer and a writecb");
+	bc_await(t, "the queued bytes at the peer and a writecb",
+		 (bc_recv_avail(peer, &got), got.len >= 5) && bc_count(a, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED) W");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -250,12 +250,12 @@ void connect_unix_order(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	if (wdis) {
-		bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 1), "a writecb");
+		bc_await(t, "a writecb", bc_count(a, 'W') >= 1);
 		bc_settle(t);
 		bc_expect_shape(t, a, "W");
 		bufferevent_enable(a->bev, EV_WRITE);
 	}
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "CONNECTED");
+	bc_await(t, "CONNECTED", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W E(CONNECTED)");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -279,7 +279,7 @@ void connect_read_order(struct bc_ctx *t)
 	bc_send(t, peer, "hi", 2);
 	struct pollfd p = { bufferevent_getfd(a->bev), POLLIN, 0 };
 	bc_expect_int(t, "harness: the data has reached the client socket", poll(&p, 1, 1000), 1);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "a readcb");
+	bc_await(t, "a readcb", bc_count(a, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED) R");
 	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 2);
@@ -297,7 +297,7 @@ void connect_write_disabled(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), 0);
 	bufferevent_disable(a->bev, EV_WRITE); /* while the connect is in progress */
 	bc_expect_enabled(t, "enabled after disable(EV_WRITE)", bufferevent_get_enabled(a->bev), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "CONNECTED with EV_WRITE disabled");
+	bc_await(t, "CONNECTED with EV_WRITE disabled", bc_count(a, 'E') >= 1);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED)");

@@ -22,7 +22,7 @@ void ch_ok(struct bc_ctx *t)
 	int family = p == 2 ? AF_UNSPEC : AF_INET;
 	bc_expect_int(t, "bufferevent_socket_connect_hostname", bufferevent_socket_connect_hostname(e->bev, NULL,
 		family, host, ntohs(sin.sin_port)), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb");
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_expect_shape(t, e, "E(CONNECTED)");
 	bc_expect_int(t, "get_dns_error after a successful lookup", bufferevent_socket_get_dns_error(e->bev), 0);
 	struct sockaddr_in peer;
@@ -33,7 +33,7 @@ void ch_ok(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "ping", 4), 0);
 	struct bc_bytes got = {0};
 	bc_wait_until(t, 1000, (bc_recv_avail(s, &got), got.len >= 4));
-	bc_expect(t, got.len == 4 && memcmp(got.data, "ping", 4) == 0, "the peer receives the bytes written");
+	bc_expect(t, "the peer receives the bytes written", got.len == 4 && memcmp(got.data, "ping", 4) == 0);
 	bc_bytes_free(&got);
 	bc_free(e);
 	close(s);
@@ -48,7 +48,7 @@ void ch_refused(struct bc_ctx *t)
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
 	bc_expect_int(t, "connect_hostname", bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET,
 		"127.0.0.1", ntohs(sin.sin_port)), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb");
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	bc_expect_errno(t, "errno in the eventcb", bc_nth(e, 'E', 0)->err, ECONNREFUSED);
@@ -77,12 +77,12 @@ void ch_lookup_fail(struct bc_ctx *t)
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
 	bc_expect_int(t, "connect_hostname returns 0 (the failure comes as an event)",
 		bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET6, "127.0.0.1", 80), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb");
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	int err = bufferevent_socket_get_dns_error(e->bev);
-	bc_expect(t, err != 0, "get_dns_error != 0 after a failed lookup");
-	bc_expect(t, evutil_gai_strerror(err) != NULL && *evutil_gai_strerror(err), "evutil_gai_strerror names it");
+	bc_expect(t, "get_dns_error != 0 after a failed lookup", err != 0);
+	bc_expect(t, "evutil_gai_strerror names it", evutil_gai_strerror(err) != NULL && *evutil_gai_strerror(err));
 	bc_expect_int(t, "no socket was created", bufferevent_getfd(e->bev), -1);
 	bc_free(e);
 }
@@ -96,7 +96,7 @@ void ch_refused_read_first(struct bc_ctx *t)
 	bufferevent_disable(e->bev, EV_READ);
 	bc_expect_int(t, "connect", bufferevent_socket_connect(e->bev, (struct sockaddr *)&sin, sizeof sin), 0);
 	bufferevent_enable(e->bev, EV_READ);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb");
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	bc_free(e);
@@ -123,7 +123,7 @@ void ch_nosocket(struct bc_ctx *t)
 	bc_expect_shape(t, e, "");
 	bc_expect_int(t, "getfd stays -1", bufferevent_getfd(e->bev), -1);
 	bc_expect_int(t, "a later connect works", bufferevent_socket_connect(e->bev, (struct sockaddr *)&sin, sizeof sin), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "CONNECTED");
+	bc_await(t, "CONNECTED", bc_count(e, 'E') >= 1);
 	bc_expect_shape(t, e, "E(CONNECTED)");
 	bc_free(e);
 	close(lfd);
@@ -142,7 +142,7 @@ void ch_cancel(struct bc_ctx *t)
 	char ns[64];
 	snprintf(ns, sizeof ns, "127.0.0.1:%d", ntohs(sin.sin_port));
 	struct evdns_base *dns = evdns_base_new(t->base, 0);
-	bc_expect(t, dns != NULL, "evdns_base_new");
+	bc_expect(t, "evdns_base_new", dns != NULL);
 	bc_expect_int(t, "evdns_base_nameserver_ip_add", evdns_base_nameserver_ip_add(dns, ns), 0);
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
 	bc_expect_int(t, "connect_hostname", bufferevent_socket_connect_hostname(e->bev, dns, AF_INET, "host.invalid", 80), 0);
@@ -173,7 +173,7 @@ void ch_nosocket_hostname(struct bc_ctx *t)
 	int r = bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET, "127.0.0.1", ntohs(sin.sin_port));
 	setrlimit(RLIMIT_NOFILE, &old);
 	bc_expect_int(t, "connect_hostname returns 0 (the failure comes as an event)", r, 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb");
+	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
 	bc_expect_int(t, "get_dns_error: the lookup succeeded", bufferevent_socket_get_dns_error(e->bev), 0);

@@ -16,7 +16,7 @@ void eof_peer_close(struct bc_ctx *t)
 	bc_expect_enabled(t, "enabled before EOF", bufferevent_get_enabled(a->bev), EV_READ | EV_WRITE);
 	close(sv[1]);
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the peer closed");
+	bc_await(t, "an eventcb after the peer closed", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(READING|EOF)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
@@ -58,7 +58,7 @@ void eof_data_then_eof(struct bc_ctx *t)
 	close(sv[1]);
 
 	pass_no = read_pass = eof_pass = 0;
-	bc_expect(t, bc_wait_until(t, 1000, (++pass_no, bc_count(a, 'E') >= 1)), "an eventcb after data and close");
+	bc_await(t, "an eventcb after data and close", (++pass_no, bc_count(a, 'E') >= 1));
 	bc_settle(t);
 	bc_expect_shape(t, a, "R E(READING|EOF)");
 	bc_expect_int(t, "input length at readcb", bc_nth(a, 'R', 0)->in, 4);
@@ -68,7 +68,7 @@ void eof_data_then_eof(struct bc_ctx *t)
 		char x[64], act[64];
 		snprintf(x, sizeof x, "a pass after %d", read_pass);
 		snprintf(act, sizeof act, "pass %d", eof_pass);
-		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", x, act);
+		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", act, x);
 	}
 	bc_free(a);
 }
@@ -83,7 +83,7 @@ void eof_readv_zero(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_READ);
 	bc_send(t, sv[1], "xy", 2);
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after readv returned 0");
+	bc_await(t, "an eventcb after readv returned 0", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(READING|EOF)");
 	bc_expect_what(t, "eventcb flags", bc_nth(a, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_EOF);
@@ -102,13 +102,13 @@ void error_read_injected(struct bc_ctx *t)
 	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
 	bufferevent_enable(a->bev, EV_READ);
 	bc_send(t, sv[1], "abc", 3);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "a readcb for the first bytes");
+	bc_await(t, "a readcb for the first bytes", bc_count(a, 'R') >= 1);
 
 	bc_fault_fail(sv[0], BC_READ, err, 1);
 	evutil_socket_t wpeer = -1;
 	struct bc_end *w = (t->param & BC_DEFER) ? bc_errno_witness(t, EIO, &wpeer) : NULL;
 	bc_send(t, sv[1], "de", 2);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing readv");
+	bc_await(t, "an eventcb after the failing readv", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "R E(READING|ERROR)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
@@ -134,12 +134,12 @@ void error_write(struct bc_ctx *t)
 	if (err != EPIPE)
 		bc_fault_fail(sv[0], BC_WRITE, err, 1);
 	else if (shutdown(sv[1], SHUT_RD) != 0)
-		bc_fail(t, "harness: shutdown(peer, SHUT_RD)", "0", strerror(errno));
+		bc_fail(t, "harness: shutdown(peer, SHUT_RD)", strerror(errno), "0");
 	evutil_socket_t wpeer = -1;
 	struct bc_end *w = (t->param & BC_DEFER) ? bc_errno_witness(t, EIO, &wpeer) : NULL;
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after the failing writev");
+	bc_await(t, "an eventcb after the failing writev", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(WRITING|ERROR)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
@@ -166,18 +166,18 @@ void error_write_zero(struct bc_ctx *t)
 	bc_fault_return(sv[0], BC_WRITE, 0, 1);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an eventcb after writev returned 0");
+	bc_await(t, "an eventcb after writev returned 0", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	const char *shape = bc_shape(a);
 	if (strcmp(shape, "E(WRITING|EOF)") != 0)
-		bc_quirk_differs(t, "callbacks on bev", "E(WRITING|EOF)", shape);
+		bc_quirk_differs(t, "callbacks on bev", shape, "E(WRITING|EOF)");
 	const struct bc_event *e = bc_nth(a, 'E', 0);
 	if (e->enabled != EV_READ)
-		bc_quirk_differs(t, "enabled inside eventcb", bc_enabled_str(EV_READ), bc_enabled_str(e->enabled));
+		bc_quirk_differs(t, "enabled inside eventcb", bc_enabled_str(e->enabled), bc_enabled_str(EV_READ));
 	if (e->out != 5) {
 		char act[32];
 		snprintf(act, sizeof act, "%zu", e->out);
-		bc_quirk_differs(t, "output length at eventcb", "5", act);
+		bc_quirk_differs(t, "output length at eventcb", act, "5");
 	}
 	bc_free(a);
 	close(sv[1]);
@@ -198,7 +198,7 @@ void eof_read_chunks(struct bc_ctx *t)
 	bc_pattern(buf, n, 0);
 	bc_send(t, sv[1], buf, n); /* all queued in the kernel before the loop runs */
 	close(sv[1]);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an EOF after the data");
+	bc_await(t, "an EOF after the data", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	unsigned nr = (unsigned)((n + chunk - 1) / chunk);
 	bc_expect_int(t, "readcbs (one per chunk)", bc_count(a, 'R'), nr);
@@ -219,7 +219,7 @@ void eof_write_after_error(struct bc_ctx *t)
 	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
 	bc_fault_fail(sv[0], BC_WRITE, ECONNRESET, 1);
 	bufferevent_write(a->bev, "abc", 3);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "a write error");
+	bc_await(t, "a write error", bc_count(a, 'E') >= 1);
 	bc_expect_int(t, "bufferevent_write after the error", bufferevent_write(a->bev, "de", 2), 0);
 	bc_expect_int(t, "output length (appended)", evbuffer_get_length(bufferevent_get_output(a->bev)), 5);
 	bc_settle(t);
@@ -229,8 +229,8 @@ void eof_write_after_error(struct bc_ctx *t)
 
 	bufferevent_enable(a->bev, EV_WRITE);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
-		  "the output goes out once EV_WRITE is enabled again");
+	bc_await(t, "the output goes out once EV_WRITE is enabled again",
+		 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(WRITING|ERROR) W");
 	bc_bytes_add(&got, "", 1);
@@ -255,11 +255,11 @@ void eof_write_after_eof(struct bc_ctx *t)
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
 	bufferevent_enable(l.e->bev, EV_READ);
 	bc_link_finish(t, &l);
-	bc_expect(t, bc_wait_until(t, 1000, saw_eof(l.e)), "an EOF");
+	bc_await(t, "an EOF", saw_eof(l.e));
 	bc_expect_int(t, "bufferevent_write after EOF", bufferevent_write(l.e->bev, "xyz", 3), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 3) && bc_count(l.e, 'W') > 0),
-		  "the bytes reach the far end and a writecb follows");
+	bc_await(t, "the bytes reach the far end and a writecb follows",
+		 (bc_link_recv(t, &l, &got), got.len >= 3) && bc_count(l.e, 'W') > 0);
 	bc_settle(t);
 	if (t->param & BC_PAIR) /* a pair's BEV_FINISHED flush also runs an empty readcb (area H) */
 		bc_expect_int(t, "writecbs", bc_count(l.e, 'W'), 1);
@@ -279,11 +279,11 @@ void eof_reenable(struct bc_ctx *t)
 	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
 	bufferevent_enable(a->bev, EV_READ);
 	shutdown(sv[1], SHUT_WR);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "an EOF");
+	bc_await(t, "an EOF", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(READING|EOF)");
 	bufferevent_enable(a->bev, EV_READ);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 2), "a second EOF after re-enabling EV_READ");
+	bc_await(t, "a second EOF after re-enabling EV_READ", bc_count(a, 'E') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(READING|EOF) E(READING|EOF)");
 	bc_expect_enabled(t, "enabled inside the second eventcb", bc_nth(a, 'E', 1)->enabled, EV_WRITE);
@@ -302,7 +302,7 @@ void eof_read_disabled(struct bc_ctx *t)
 	bc_expect_shape(t, l.e, "");
 	bc_expect_int(t, "input length while EV_READ is off", evbuffer_get_length(bufferevent_get_input(l.e->bev)), 0);
 	bufferevent_enable(l.e->bev, EV_READ);
-	bc_expect(t, bc_wait_until(t, 1000, saw_eof(l.e)), "data and EOF once EV_READ is enabled");
+	bc_await(t, "data and EOF once EV_READ is enabled", saw_eof(l.e));
 	bc_settle(t);
 	bc_expect_shape(t, l.e, "R E(READING|EOF)");
 	bc_expect_int(t, "in at readcb", bc_nth(l.e, 'R', 0)->in, 2);
@@ -323,7 +323,7 @@ void eof_data_then_eof_link(struct bc_ctx *t)
 	bc_link_finish(t, &l);
 
 	pass_no = read_pass = eof_pass = 0;
-	bc_expect(t, bc_wait_until(t, 1000, (++pass_no, bc_count(a, 'E') >= 1)), "an eventcb after data and EOF");
+	bc_await(t, "an eventcb after data and EOF", (++pass_no, bc_count(a, 'E') >= 1));
 	bc_settle(t);
 	bc_expect_shape(t, a, "R E(READING|EOF)");
 	bc_expect_int(t, "input length at readcb", bc_nth(a, 'R', 0)->in, 4);
@@ -332,7 +332,7 @@ void eof_data_then_eof_link(struct bc_ctx *t)
 		char x[64], act[64];
 		snprintf(x, sizeof x, "a pass after %d", read_pass);
 		snprintf(act, sizeof act, "pass %d", eof_pass);
-		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", x, act);
+		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", act, x);
 	}
 	bc_link_close(t, &l);
 }

@@ -38,12 +38,12 @@ static void expect_call(struct bc_ctx *t, const char *what, struct cb_rec *r, un
 	if (i >= r->n) {
 		snprintf(x, sizeof x, "(%zu, +%zu, -%zu)", orig, added, deleted);
 		snprintf(a, sizeof a, "only %u calls", r->n);
-		bc_fail(t, c, x, a);
+		bc_fail(t, c, a, x);
 	}
 	if (r->calls[i].orig != orig || r->calls[i].added != added || r->calls[i].deleted != deleted) {
 		snprintf(x, sizeof x, "(%zu, +%zu, -%zu)", orig, added, deleted);
 		snprintf(a, sizeof a, "(%zu, +%zu, -%zu)", r->calls[i].orig, r->calls[i].added, r->calls[i].deleted);
-		bc_fail(t, c, x, a);
+		bc_fail(t, c, a, x);
 	}
 	snprintf(c, sizeof c, "%s: length inside call #%u is the new length", what, i + 1);
 	bc_expect_int(t, c, (long long)r->len_inside[i], (long long)(orig + added - deleted));
@@ -60,7 +60,7 @@ static void expect_ncalls(struct bc_ctx *t, const char *what, struct cb_rec *r, 
 static struct evbuffer_cb_entry *add_rec(struct bc_ctx *t, struct evbuffer *b, struct cb_rec *r)
 {
 	struct evbuffer_cb_entry *e = evbuffer_add_cb(b, rec_cb, r);
-	bc_expect(t, e != NULL, "evbuffer_add_cb returns an entry");
+	bc_expect(t, "evbuffer_add_cb returns an entry", e != NULL);
 	return e;
 }
 
@@ -133,7 +133,7 @@ void eb_cb_ops(struct bc_ctx *t)
 			added += r.calls[i].added;
 		bc_expect_int(t, "add_iovec reports 7 added bytes in all", (long long)added, 7);
 		char *l = evbuffer_readln(b, NULL, EVBUFFER_EOL_NUL);
-		bc_expect(t, l == NULL, "no NUL in the buffer yet");
+		bc_expect(t, "no NUL in the buffer yet", l == NULL);
 		expect_ncalls(t, "a readln that found nothing", &r, after_iovec);
 		evbuffer_free(b);
 		return;
@@ -177,14 +177,14 @@ void eb_cb_readln(struct bc_ctx *t)
 	evbuffer_add(b, "hello\r\nworld", 12);
 	add_rec(t, b, &r);
 	char *l = evbuffer_readln(b, NULL, EVBUFFER_EOL_CRLF);
-	bc_expect(t, l != NULL, "a line");
+	bc_expect(t, "a line", l != NULL);
 	free(l);
 	size_t del = 0, added = 0;
 	for (unsigned i = 0; i < r.n; i++) {
 		del += r.calls[i].deleted;
 		added += r.calls[i].added;
 	}
-	bc_expect(t, r.n >= 1, "readln reports its removal");
+	bc_expect(t, "readln reports its removal", r.n >= 1);
 	bc_expect_int(t, "first call's orig_size", (long long)r.calls[0].orig, 12);
 	bc_expect_int(t, "n_deleted over the readln's calls: line and terminator", (long long)del, 7);
 	bc_expect_int(t, "n_added over the readln's calls", (long long)added, 0);
@@ -290,13 +290,13 @@ void eb_cb_deferred(struct bc_ctx *t)
 	evbuffer_add(b, "de", 2);
 	evbuffer_drain(b, 1);
 	expect_ncalls(t, "three changes (nothing inline)", &r, 0);
-	bc_expect(t, bc_wait_until(t, 1000, r.n >= 1), "a deferred call from the loop");
+	bc_await(t, "a deferred call from the loop", r.n >= 1);
 	bc_settle(t);
 	expect_ncalls(t, "the loop ran", &r, 1);
 	expect_call(t, "coalesced", &r, 0, 0, 5, 1);
 	evbuffer_prepend(b, "z", 1);
 	expect_ncalls(t, "a later change (nothing inline)", &r, 1);
-	bc_expect(t, bc_wait_until(t, 1000, r.n >= 2), "a second deferred call");
+	bc_await(t, "a second deferred call", r.n >= 2);
 	bc_settle(t);
 	expect_ncalls(t, "the loop ran again", &r, 2);
 	expect_call(t, "second batch", &r, 1, 4, 1, 0);

@@ -17,7 +17,7 @@ struct evbuffer *eb_new(struct bc_ctx *t)
 {
 	struct evbuffer *b = evbuffer_new();
 	if (!b)
-		bc_fail(t, "evbuffer_new", "a buffer", "NULL");
+		bc_fail(t, "evbuffer_new", "NULL", "a buffer");
 	return b;
 }
 
@@ -81,19 +81,21 @@ const char *eb_esc(const void *p, size_t n)
 	return o;
 }
 
-void eb_expect_mem(struct bc_ctx *t, const char *check, const void *mem, size_t mn, const void *p, size_t n)
+void eb_expect_mem_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+		    const void *mem, size_t mn, const void *p, size_t n)
 {
 	if (mn != n || (n && memcmp(mem, p, n) != 0)) {
 		char x[600], a[600];
 		snprintf(x, sizeof x, "%s", eb_esc(p, n));
 		snprintf(a, sizeof a, "%s", eb_esc(mem, mn));
-		bc_fail(t, check, x, a);
+		bc_fail_(t, where, expr, check, a, x);
 	}
 }
 
 /* All of b's bytes, read with evbuffer_peek (which ignores freezes, so frozen buffers
  * can be checked too); *n gets the count. */
-static unsigned char *eb_read_all(struct bc_ctx *t, const char *check, struct evbuffer *b, size_t *n)
+static unsigned char *eb_read_all(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+				  struct evbuffer *b, size_t *n)
 {
 	size_t len = evbuffer_get_length(b);
 	int nv = evbuffer_peek(b, -1, NULL, NULL, 0);
@@ -105,7 +107,7 @@ static unsigned char *eb_read_all(struct bc_ctx *t, const char *check, struct ev
 		if (k + v[i].iov_len > len) {
 			char c[256];
 			snprintf(c, sizeof c, "%s: peeked bytes fit the length", check);
-			bc_fail(t, c, "<= length", "more");
+			bc_fail_(t, where, expr, c, "more", "<= length");
 		}
 		memcpy(out + k, v[i].iov_base, v[i].iov_len);
 		k += v[i].iov_len;
@@ -115,33 +117,35 @@ static unsigned char *eb_read_all(struct bc_ctx *t, const char *check, struct ev
 	return out;
 }
 
-void eb_expect_bytes(struct bc_ctx *t, const char *check, struct evbuffer *b, const void *p, size_t n)
+void eb_expect_bytes_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+		      struct evbuffer *b, const void *p, size_t n)
 {
 	char c[256];
 	snprintf(c, sizeof c, "%s: length", check);
-	bc_expect_int(t, c, (long long)evbuffer_get_length(b), (long long)n);
+	bc_expect_int_(t, where, expr, c, (long long)evbuffer_get_length(b), (long long)n);
 	size_t len;
-	unsigned char *got = eb_read_all(t, check, b, &len);
-	eb_expect_mem(t, check, got, len, p, n);
+	unsigned char *got = eb_read_all(t, where, expr, check, b, &len);
+	eb_expect_mem_(t, where, expr, check, got, len, p, n);
 	free(got);
 }
 
-void eb_expect_pattern(struct bc_ctx *t, const char *check, struct evbuffer *b, size_t off, size_t n)
+void eb_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+			struct evbuffer *b, size_t off, size_t n)
 {
 	char c[256];
 	snprintf(c, sizeof c, "%s: length", check);
-	bc_expect_int(t, c, (long long)evbuffer_get_length(b), (long long)n);
+	bc_expect_int_(t, where, expr, c, (long long)evbuffer_get_length(b), (long long)n);
 	size_t len;
-	unsigned char *got = eb_read_all(t, check, b, &len);
+	unsigned char *got = eb_read_all(t, where, expr, check, b, &len);
 	snprintf(c, sizeof c, "%s: bytes seen", check);
-	bc_expect_int(t, c, (long long)len, (long long)n);
+	bc_expect_int_(t, where, expr, c, (long long)len, (long long)n);
 	long bad = bc_pattern_mismatch(got, len, off);
 	if (bad >= 0) {
 		char x[80], a[80];
 		snprintf(x, sizeof x, "pattern byte %zu = %u", off + (size_t)bad, (unsigned)((off + (size_t)bad) % 251));
 		snprintf(a, sizeof a, "byte %ld of the buffer = %u", bad, got[bad]);
 		snprintf(c, sizeof c, "%s: contents", check);
-		bc_fail(t, c, x, a);
+		bc_fail_(t, where, expr, c, a, x);
 	}
 	free(got);
 }
@@ -341,25 +345,25 @@ void eb_pullup(struct bc_ctx *t)
 	switch (bc_param(t)) {
 	case 1:
 		r = evbuffer_pullup(b, -1);
-		bc_expect(t, r != NULL, "pullup(-1) returns the data");
+		bc_expect(t, "pullup(-1) returns the data", r != NULL);
 		bc_expect_int(t, "pulled-up bytes", bc_pattern_mismatch(r, len, 0), -1);
 		bc_expect_int(t, "contiguous space after pullup(-1)", evbuffer_get_contiguous_space(b), (long long)len);
 		break;
 	case 2:
 		r = evbuffer_pullup(b, 150);
-		bc_expect(t, r != NULL, "pullup(150) returns the data");
+		bc_expect(t, "pullup(150) returns the data", r != NULL);
 		bc_expect_int(t, "first 150 bytes contiguous", bc_pattern_mismatch(r, 150, 0), -1);
-		bc_expect(t, evbuffer_get_contiguous_space(b) >= 150, "contiguous space >= 150 after pullup(150)");
+		bc_expect(t, "contiguous space >= 150 after pullup(150)", evbuffer_get_contiguous_space(b) >= 150);
 		break;
 	case 3:
-		bc_expect(t, evbuffer_pullup(b, 0) == NULL, "pullup(0) returns NULL");
+		bc_expect(t, "pullup(0) returns NULL", evbuffer_pullup(b, 0) == NULL);
 		break;
 	case 4:
-		bc_expect(t, evbuffer_pullup(b, (ev_ssize_t)len + 1) == NULL, "pullup(len+1) returns NULL");
+		bc_expect(t, "pullup(len+1) returns NULL", evbuffer_pullup(b, (ev_ssize_t)len + 1) == NULL);
 		break;
 	case 5:
-		bc_expect(t, evbuffer_pullup(b, -1) == NULL, "pullup(-1) of an empty buffer returns NULL");
-		bc_expect(t, evbuffer_pullup(b, 5) == NULL, "pullup(5) of an empty buffer returns NULL");
+		bc_expect(t, "pullup(-1) of an empty buffer returns NULL", evbuffer_pullup(b, -1) == NULL);
+		bc_expect(t, "pullup(5) of an empty buffer returns NULL", evbuffer_pullup(b, 5) == NULL);
 		break;
 	}
 	eb_expect_pattern(t, "pullup keeps length and contents", b, 0, len);

@@ -15,7 +15,7 @@ static int pattern_file(struct bc_ctx *t, size_t n)
 {
 	char path[] = "/tmp/bevconf-covXXXXXX";
 	int fd = mkstemp(path);
-	bc_expect(t, fd >= 0, "harness: mkstemp");
+	bc_expect(t, "harness: mkstemp", fd >= 0);
 	unlink(path);
 	unsigned char *p = eb_pat(0, n);
 	bc_expect_int(t, "harness: write the file", write(fd, p, n), (long long)n);
@@ -63,23 +63,23 @@ void eb_oom(struct bc_ctx *t)
 	struct bufferevent *old = bufferevent_new(sv[0], NULL, NULL, NULL, NULL);
 	bc_alloc_fail = 0;
 	event_base_free(global);
-	bc_expect(t, old == NULL, "bufferevent_new returns NULL");
+	bc_expect(t, "bufferevent_new returns NULL", old == NULL);
 
-	bc_expect(t, n == NULL, "evbuffer_new returns NULL");
+	bc_expect(t, "evbuffer_new returns NULL", n == NULL);
 	bc_expect_int(t, "add to an empty buffer", add_empty, -1);
 	bc_expect_int(t, "prepend to an empty buffer", prepend_empty, -1);
 	bc_expect_int(t, "add of 5000 bytes", add_big, -1);
 	bc_expect_int(t, "prepend of 5000 bytes", prepend_big, -1);
 	bc_expect_int(t, "add_reference", add_ref, -1);
-	bc_expect(t, cb == NULL, "add_cb returns NULL");
+	bc_expect(t, "add_cb returns NULL", cb == NULL);
 	bc_expect_int(t, "expand(100000)", expand, -1);
 	bc_expect_int(t, "reserve_space(100000, 2 vecs)", reserve, -1);
 	bc_expect_int(t, "reserve_space on an empty buffer", reserve1, -1);
 	bc_expect_int(t, "add_iovec adds 0 bytes", add_iovec, 0);
 	bc_expect_int(t, "evbuffer_read", rd, -1);
 	bc_expect_int(t, "add_file", add_file, -1);
-	bc_expect(t, seg == NULL, "file_segment_new returns NULL");
-	bc_expect(t, bev == NULL, "bufferevent_socket_new returns NULL");
+	bc_expect(t, "file_segment_new returns NULL", seg == NULL);
+	bc_expect(t, "bufferevent_socket_new returns NULL", bev == NULL);
 	eb_expect_pattern(t, "the buffer is unchanged", b, 0, 100);
 	bc_expect_int(t, "the empty buffer stays empty", evbuffer_get_length(empty), 0);
 	/* everything works again */
@@ -133,10 +133,10 @@ void eb_find(struct bc_ctx *t)
 	struct evbuffer *b = eb_new(t);
 	eb_add_str(t, b, "abcXYZdefXYZ", 12, true);
 	unsigned char *p = evbuffer_find(b, (const unsigned char *)"XYZ", 3);
-	bc_expect(t, p != NULL, "find(XYZ) != NULL");
-	bc_expect(t, memcmp(p, "XYZ", 3) == 0, "the pointer is at the match, its bytes contiguous");
-	bc_expect(t, p == evbuffer_pullup(b, 6) + 3, "the pointer points into the buffer at offset 3");
-	bc_expect(t, evbuffer_find(b, (const unsigned char *)"XYZW", 4) == NULL, "find of an absent string is NULL");
+	bc_expect(t, "find(XYZ) != NULL", p != NULL);
+	bc_expect(t, "the pointer is at the match, its bytes contiguous", memcmp(p, "XYZ", 3) == 0);
+	bc_expect(t, "the pointer points into the buffer at offset 3", p == evbuffer_pullup(b, 6) + 3);
+	bc_expect(t, "find of an absent string is NULL", evbuffer_find(b, (const unsigned char *)"XYZW", 4) == NULL);
 	eb_expect_bytes(t, "the buffer is unchanged", b, "abcXYZdefXYZ", 12);
 	evbuffer_free(b);
 }
@@ -154,7 +154,7 @@ void eb_sendfile(struct bc_ctx *t)
 		struct bc_end *e = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "s");
 		bc_expect_int(t, "add_file to the output", evbuffer_add_file(bufferevent_get_output(e->bev), fd, off, len), 0);
 		bc_peer_reader(t, sv[1], &got);
-		bc_expect(t, bc_wait_until(t, 1000, got.len >= len), "the peer gets the file bytes");
+		bc_await(t, "the peer gets the file bytes", got.len >= len);
 		bc_free(e);
 	} else {
 		struct evbuffer *b = eb_new(t);
@@ -164,7 +164,7 @@ void eb_sendfile(struct bc_ctx *t)
 		bc_expect_int(t, "add_file", evbuffer_add_file(b, fd, off, len), 0);
 		for (int i = 0; i < 100 && evbuffer_get_length(b); i++) {
 			int w = evbuffer_write(b, sv[0]);
-			bc_expect(t, w > 0 || (w < 0 && errno == EAGAIN), "evbuffer_write progresses");
+			bc_expect(t, "evbuffer_write progresses", w > 0 || (w < 0 && errno == EAGAIN));
 			bc_recv_avail(sv[1], &got);
 		}
 		bc_expect_int(t, "the buffer drains", evbuffer_get_length(b), 0);
@@ -174,7 +174,7 @@ void eb_sendfile(struct bc_ctx *t)
 		close(sv[1]);
 	}
 	bc_expect_int(t, "bytes received", got.len, len);
-	bc_expect(t, bc_pattern_mismatch(got.data, got.len, off) < 0, "the file bytes, in order");
+	bc_expect(t, "the file bytes, in order", bc_pattern_mismatch(got.data, got.len, off) < 0);
 	bc_bytes_free(&got);
 	if (bc_param(t) != 2)
 		close(fd);
@@ -187,7 +187,7 @@ void eb_seg_read(struct bc_ctx *t)
 	bc_expect_int(t, "harness: lseek", lseek(fd, 17, SEEK_SET), 17);
 	struct evbuffer_file_segment *seg = evbuffer_file_segment_new(fd, 100, 5000,
 		EVBUF_FS_DISABLE_MMAP | EVBUF_FS_DISABLE_SENDFILE);
-	bc_expect(t, seg != NULL, "file_segment_new");
+	bc_expect(t, "file_segment_new", seg != NULL);
 	struct evbuffer *b = eb_new(t);
 	bc_expect_int(t, "add_file_segment(0, 3000)", evbuffer_add_file_segment(b, seg, 0, 3000), 0);
 	bc_expect_int(t, "add_file_segment(3000, -1)", evbuffer_add_file_segment(b, seg, 3000, -1), 0);

@@ -28,7 +28,7 @@ static void expect_line(struct bc_ctx *t, struct evbuffer *b, int style, const c
 	char *line = evbuffer_readln(b, &n, (enum evbuffer_eol_style)style);
 	snprintf(c, sizeof c, "readln(%s) returns a line", style_name(style));
 	if (!line)
-		bc_fail(t, c, eb_esc(want, wn), "NULL");
+		bc_fail(t, c, "NULL", eb_esc(want, wn));
 	snprintf(c, sizeof c, "readln(%s) line", style_name(style));
 	eb_expect_mem(t, c, line, n, want, wn);
 	bc_expect_int(t, "readln line is NUL-terminated", line[wn], 0);
@@ -42,7 +42,7 @@ static void expect_no_line(struct bc_ctx *t, struct evbuffer *b, int style)
 	char *line = evbuffer_readln(b, &n, (enum evbuffer_eol_style)style);
 	snprintf(c, sizeof c, "readln(%s) finds no line", style_name(style));
 	if (line)
-		bc_fail(t, c, "NULL", eb_esc(line, n));
+		bc_fail(t, c, eb_esc(line, n), "NULL");
 	bc_expect_int(t, "n_read_out when no line", (long long)n, 0);
 }
 
@@ -165,10 +165,10 @@ void eb_readln_edge(struct bc_ctx *t)
 	case 4: {
 		eb_add_str(t, b, "ab\ncd", 5, false);
 		char *l = evbuffer_readln(b, NULL, EVBUFFER_EOL_LF);
-		bc_expect(t, l != NULL, "readln with NULL n_read_out returns the line");
+		bc_expect(t, "readln with NULL n_read_out returns the line", l != NULL);
 		eb_expect_mem(t, "line", l, strlen(l), "ab", 2);
 		free(l);
-		bc_expect(t, evbuffer_readln(b, NULL, EVBUFFER_EOL_LF) == NULL, "no second line");
+		bc_expect(t, "no second line", evbuffer_readln(b, NULL, EVBUFFER_EOL_LF) == NULL);
 		eb_expect_bytes(t, "left", b, "cd", 2);
 		break;
 	}
@@ -195,12 +195,12 @@ void eb_readline_compat(struct bc_ctx *t)
 	struct evbuffer *b = eb_new(t);
 	eb_add_str(t, b, "a\r\n\r\nb\rc", 8, true);
 	char *l = evbuffer_readline(b);
-	bc_expect(t, l && strcmp(l, "a") == 0, "first readline is \"a\"");
+	bc_expect(t, "first readline is \"a\"", l && strcmp(l, "a") == 0);
 	free(l);
 	l = evbuffer_readline(b);
-	bc_expect(t, l && strcmp(l, "b") == 0, "second readline is \"b\" (the CR/LF run is one terminator)");
+	bc_expect(t, "second readline is \"b\" (the CR/LF run is one terminator)", l && strcmp(l, "b") == 0);
 	free(l);
-	bc_expect(t, evbuffer_readline(b) == NULL, "no third line");
+	bc_expect(t, "no third line", evbuffer_readline(b) == NULL);
 	eb_expect_bytes(t, "left", b, "c", 1);
 	evbuffer_free(b);
 }
@@ -335,9 +335,9 @@ void eb_frozen_readonly(struct bc_ctx *t)
 	bc_expect_int(t, "search_eol while frozen", evbuffer_search_eol(b, NULL, NULL, EVBUFFER_EOL_NUL).pos, 0);
 	struct evbuffer_iovec v[16];
 	int n = evbuffer_peek(b, -1, NULL, v, 16);
-	bc_expect(t, n >= 1 && n <= 16, "peek while frozen returns vectors");
+	bc_expect(t, "peek while frozen returns vectors", n >= 1 && n <= 16);
 	unsigned char *r = evbuffer_pullup(b, 200);
-	bc_expect(t, r != NULL, "pullup while frozen");
+	bc_expect(t, "pullup while frozen", r != NULL);
 	bc_expect_int(t, "pulled-up bytes", bc_pattern_mismatch(r, 200, 0), -1);
 	struct evbuffer_ptr p;
 	evbuffer_ptr_set(b, &p, 600, EVBUFFER_PTR_SET);
@@ -357,7 +357,7 @@ static void expect_peek_joined(struct bc_ctx *t, struct evbuffer_iovec *v, int n
 		bc_expect_int(t, "peeked vector bytes", bc_pattern_mismatch(v[i].iov_base, v[i].iov_len, off + total), -1);
 		total += v[i].iov_len;
 	}
-	bc_expect(t, total >= atleast, "the vectors cover the bytes asked for");
+	bc_expect(t, "the vectors cover the bytes asked for", total >= atleast);
 }
 
 void eb_peek(struct bc_ctx *t)
@@ -369,14 +369,14 @@ void eb_peek(struct bc_ctx *t)
 	case 1:
 		eb_fill(t, b, 0, 1000, 64);
 		n = evbuffer_peek(b, -1, NULL, NULL, 0);
-		bc_expect(t, n >= 1 && n <= 64, "peek(-1, NULL, 0) gives the vectors needed");
+		bc_expect(t, "peek(-1, NULL, 0) gives the vectors needed", n >= 1 && n <= 64);
 		bc_expect_int(t, "peek(-1) into enough vectors", evbuffer_peek(b, -1, NULL, v, 64), n);
 		expect_peek_joined(t, v, n, 0, 1000);
 		n = evbuffer_peek(b, 300, NULL, v, 64);
-		bc_expect(t, n >= 1, "peek(300) returns at least 1");
+		bc_expect(t, "peek(300) returns at least 1", n >= 1);
 		expect_peek_joined(t, v, n, 0, 300);
 		n = evbuffer_peek(b, 300, NULL, v, 1);
-		bc_expect(t, n >= 1, "peek(300) into 1 vector returns at least 1");
+		bc_expect(t, "peek(300) into 1 vector returns at least 1", n >= 1);
 		expect_peek_joined(t, v, 1, 0, 0);
 		break;
 	case 2: {
@@ -384,7 +384,7 @@ void eb_peek(struct bc_ctx *t)
 		struct evbuffer_ptr p;
 		evbuffer_ptr_set(b, &p, 333, EVBUFFER_PTR_SET);
 		n = evbuffer_peek(b, 400, &p, v, 64);
-		bc_expect(t, n >= 1 && n <= 64, "peek(400) from 333");
+		bc_expect(t, "peek(400) from 333", n >= 1 && n <= 64);
 		expect_peek_joined(t, v, n, 333, 400);
 		evbuffer_ptr_set(b, &p, 1000, EVBUFFER_PTR_SET);
 		bc_expect_int(t, "peek from the end pointer", evbuffer_peek(b, -1, &p, v, 64), 0);

@@ -23,7 +23,7 @@ void eb_reserve(struct bc_ctx *t)
 	case 2: {
 		size_t fill = bc_param(t) == 1 ? 1000 : 300;
 		bc_expect_int(t, "reserve_space(1000, 1 vec)", evbuffer_reserve_space(b, 1000, v, 1), 1);
-		bc_expect(t, v[0].iov_len >= 1000, "iov_len >= 1000");
+		bc_expect(t, "iov_len >= 1000", v[0].iov_len >= 1000);
 		bc_expect_int(t, "length unchanged by reserve", evbuffer_get_length(b), pre);
 		bc_pattern(v[0].iov_base, fill, pre);
 		v[0].iov_len = fill;
@@ -36,11 +36,11 @@ void eb_reserve(struct bc_ctx *t)
 	case 3: {
 		const size_t want = 10000;
 		r = evbuffer_reserve_space(b, (ev_ssize_t)want, v, 2);
-		bc_expect(t, r >= 1 && r <= 2, "reserve_space(10000, 2 vecs) returns 1 or 2");
+		bc_expect(t, "reserve_space(10000, 2 vecs) returns 1 or 2", r >= 1 && r <= 2);
 		size_t total = 0;
 		for (int i = 0; i < r; i++)
 			total += v[i].iov_len;
-		bc_expect(t, total >= want, "the vectors hold at least 10000 bytes");
+		bc_expect(t, "the vectors hold at least 10000 bytes", total >= want);
 		size_t left = want, off = pre;
 		for (int i = 0; i < r; i++) {
 			size_t k = v[i].iov_len < left ? v[i].iov_len : left;
@@ -56,7 +56,7 @@ void eb_reserve(struct bc_ctx *t)
 	case 4:
 		bc_expect_int(t, "first reserve", evbuffer_reserve_space(b, 200, v, 1), 1);
 		bc_expect_int(t, "second reserve without commit", evbuffer_reserve_space(b, 500, w, 1), 1);
-		bc_expect(t, w[0].iov_len >= 500, "second reservation >= 500");
+		bc_expect(t, "second reservation >= 500", w[0].iov_len >= 500);
 		bc_pattern(w[0].iov_base, 500, pre);
 		w[0].iov_len = 500;
 		bc_expect_int(t, "commit the second reservation", evbuffer_commit_space(b, w, 1), 0);
@@ -138,9 +138,9 @@ static void expect_cleanup(struct bc_ctx *t, const char *check, struct ref_seen 
 {
 	bc_expect_int(t, check, s->calls, calls);
 	if (calls) {
-		bc_expect(t, s->data == data, "cleanup gets the referenced pointer");
+		bc_expect(t, "cleanup gets the referenced pointer", s->data == data);
 		bc_expect_int(t, "cleanup gets the referenced length", (long long)s->len, (long long)len);
-		bc_expect(t, s->extra == s, "cleanup gets the extra argument");
+		bc_expect(t, "cleanup gets the extra argument", s->extra == s);
 	}
 }
 
@@ -320,7 +320,7 @@ void eb_freeze(struct bc_ctx *t)
 		bc_expect_int(t, "remove_buffer from it", evbuffer_remove_buffer(b, other, 5), -1);
 		bc_expect_int(t, "prepend_buffer from it", evbuffer_prepend_buffer(other, b), -1);
 		size_t n = 99;
-		bc_expect(t, evbuffer_readln(b, &n, EVBUFFER_EOL_ANY) == NULL, "readln returns NULL");
+		bc_expect(t, "readln returns NULL", evbuffer_readln(b, &n, EVBUFFER_EOL_ANY) == NULL);
 		bc_expect_int(t, "other unchanged", evbuffer_get_length(other), 10);
 		eb_expect_pattern(t, "unchanged by the refused operations", b, 0, 40);
 		bc_expect_int(t, "add still works", evbuffer_add(b, p + 40, 5), 0);
@@ -372,7 +372,7 @@ void eb_add_iovec(struct bc_ctx *t)
 	size_t got = 0;
 	while (got < piece * n) {
 		int r = evbuffer_remove(b, out + got, 3001);
-		bc_expect(t, r > 0, "remove makes progress");
+		bc_expect(t, "remove makes progress", r > 0);
 		got += (size_t)r;
 	}
 	bc_expect_int(t, "bytes read back", bc_pattern_mismatch(out, got, 0), -1);
@@ -389,11 +389,11 @@ static int pattern_file(struct bc_ctx *t, size_t n)
 	char path[] = "/tmp/bevconf-evbuf-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0)
-		bc_fail(t, "mkstemp", "a temp file", "failed");
+		bc_fail(t, "mkstemp", "failed", "a temp file");
 	unlink(path);
 	unsigned char *p = eb_pat(0, n);
 	if (write(fd, p, n) != (ssize_t)n)
-		bc_fail(t, "write temp file", "all bytes", "short");
+		bc_fail(t, "write temp file", "short", "all bytes");
 	free(p);
 	return fd;
 }
@@ -416,12 +416,12 @@ void eb_add_file(struct bc_ctx *t)
 		bc_expect_int(t, "drain 2000", evbuffer_drain(b, 2000), 0);
 		eb_expect_pattern(t, "after a drain into the file part", b, 2000, 4100);
 		evbuffer_free(b);
-		bc_expect(t, !bc_fd_is_open(fd), "add_file closes the fd once the buffer is freed");
+		bc_expect(t, "add_file closes the fd once the buffer is freed", !bc_fd_is_open(fd));
 		return;
 	}
 	unsigned cleanups = 0;
 	struct evbuffer_file_segment *seg = evbuffer_file_segment_new(fd, 0, -1, EVBUF_FS_CLOSE_ON_FREE);
-	bc_expect(t, seg != NULL, "evbuffer_file_segment_new");
+	bc_expect(t, "evbuffer_file_segment_new", seg != NULL);
 	evbuffer_file_segment_add_cleanup_cb(seg, seg_cleanup, &cleanups);
 	bc_expect_int(t, "add_file_segment(1000, 3000)", evbuffer_add_file_segment(b, seg, 1000, 3000), 0);
 	bc_expect_int(t, "add_file_segment(4000, rest)", evbuffer_add_file_segment(b, seg, 4000, -1), 0);
@@ -430,10 +430,10 @@ void eb_add_file(struct bc_ctx *t)
 	eb_expect_pattern(t, "segments in order", b, 0, 10000);
 	bc_expect_int(t, "drain 9999", evbuffer_drain(b, 9999), 0);
 	bc_expect_int(t, "no segment cleanup with one byte left", cleanups, 0);
-	bc_expect(t, bc_fd_is_open(fd), "fd open while the segment is referenced");
+	bc_expect(t, "fd open while the segment is referenced", bc_fd_is_open(fd));
 	bc_expect_int(t, "drain the last byte", evbuffer_drain(b, 1), 0);
 	bc_expect_int(t, "one segment cleanup once drained", cleanups, 1);
-	bc_expect(t, !bc_fd_is_open(fd), "CLOSE_ON_FREE segment closes its fd once released");
+	bc_expect(t, "CLOSE_ON_FREE segment closes its fd once released", !bc_fd_is_open(fd));
 	evbuffer_free(b);
 	bc_expect_int(t, "still one segment cleanup", cleanups, 1);
 }

@@ -52,7 +52,7 @@ static void open_filter(struct bc_ctx *t, struct fl *l, bufferevent_filter_cb in
 	l->peer = sv[1];
 	l->under = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
 	if (!l->under)
-		bc_fail(t, "bufferevent_socket_new (underlying)", "a bufferevent", "NULL");
+		bc_fail(t, "bufferevent_socket_new (underlying)", "NULL", "a bufferevent");
 	l->f = bc_watch(t, bufferevent_filter_new(l->under, in, out,
 						  bc_opts(t, noclose ? 0 : BEV_OPT_CLOSE_ON_FREE), NULL, ctx),
 			"f");
@@ -67,7 +67,7 @@ static void close_filter(struct fl *l)
 
 static void recv_until(struct bc_ctx *t, struct fl *l, struct bc_bytes *b, size_t n)
 {
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l->peer, b), b->len >= n)), "bytes at the peer");
+	bc_await(t, "bytes at the peer", (bc_recv_avail(l->peer, b), b->len >= n));
 	bc_passes(t, 3);
 	bc_recv_avail(l->peer, b);
 }
@@ -83,7 +83,7 @@ static const char *bytes_str(struct bc_bytes *b)
 void filter_new_null(struct bc_ctx *t)
 {
 	struct bufferevent *f = bufferevent_filter_new(NULL, NULL, NULL, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), NULL, NULL);
-	bc_expect(t, f == NULL, "bufferevent_filter_new(NULL underlying) is NULL");
+	bc_expect(t, "bufferevent_filter_new(NULL underlying) is NULL", f == NULL);
 }
 
 /* ---- K2 ---- */
@@ -103,18 +103,18 @@ void filter_new(struct bc_ctx *t)
 	bc_expect_enabled(t, "the filter's en", bufferevent_get_enabled(f->bev), EV_WRITE);
 	bc_expect_enabled(t, "the underlying's en after filter_new", bufferevent_get_enabled(u->bev), EV_READ | EV_WRITE);
 	bufferevent_getcb(u->bev, &r1, &w1, &e1, &a1);
-	bc_expect(t, r1 != r0 && w1 != w0 && e1 != e0 && r1 && w1 && e1, "the underlying's callbacks replaced");
-	bc_expect(t, bufferevent_get_underlying(f->bev) == u->bev, "get_underlying(filter)");
-	bc_expect(t, bufferevent_get_underlying(u->bev) == NULL, "get_underlying(socket bufferevent) is NULL");
+	bc_expect(t, "the underlying's callbacks replaced", r1 != r0 && w1 != w0 && e1 != e0 && r1 && w1 && e1);
+	bc_expect(t, "get_underlying(filter)", bufferevent_get_underlying(f->bev) == u->bev);
+	bc_expect(t, "get_underlying(socket bufferevent) is NULL", bufferevent_get_underlying(u->bev) == NULL);
 	bc_expect_int(t, "getfd(filter)", bufferevent_getfd(f->bev), sv[0]);
 
 	/* The underlying's traffic now goes to the filter, not to the old callbacks. */
 	bufferevent_enable(f->bev, EV_READ);
 	bc_send(t, sv[1], "abc", 3);
 	bufferevent_write(f->bev, "xyz", 3);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(f, 'R') >= 1), "the filter's readcb");
+	bc_await(t, "the filter's readcb", bc_count(f, 'R') >= 1);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3)), "bytes at the peer");
+	bc_await(t, "bytes at the peer", (bc_recv_avail(sv[1], &got), got.len >= 3));
 	bc_settle(t);
 	bc_expect_str(t, "callbacks on the underlying's old callbacks", bc_shape(u), "");
 	bc_free(f);
@@ -137,13 +137,13 @@ void filter_read_needs_enable(struct bc_ctx *t)
 	bc_expect_shape(t, l.f, "");
 
 	bufferevent_enable(l.f->bev, EV_READ);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 1), "the filter's readcb");
+	bc_await(t, "the filter's readcb", bc_count(l.f, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(l.f, 'R', 0)->in, 10);
 	unsigned char buf[10];
 	bc_expect_int(t, "bufferevent_read", bufferevent_read(l.f->bev, buf, 10), 10);
-	bc_expect(t, bc_pattern_mismatch(buf, 10, 0) < 0, "the bytes unchanged, in order");
+	bc_expect(t, "the bytes unchanged, in order", bc_pattern_mismatch(buf, 10, 0) < 0);
 	close_filter(&l);
 }
 
@@ -163,10 +163,10 @@ void filter_passthrough(struct bc_ctx *t)
 	recv_until(t, &l, &got, n);
 	bc_expect_pattern(t, "bytes at the peer", &got, n);
 	bc_send(t, l.peer, p, n);
-	bc_expect(t, bc_wait_until(t, 1000, back.len >= n), "bytes through the filter's readcb");
+	bc_await(t, "bytes through the filter's readcb", back.len >= n);
 	bc_settle(t);
 	bc_expect_pattern(t, "bytes read through the filter", &back, n);
-	bc_expect(t, bc_count(l.f, 'W') >= 1, "a writecb");
+	bc_expect(t, "a writecb", bc_count(l.f, 'W') >= 1);
 	bc_expect_int(t, "out at the last writecb", bc_nth(l.f, 'W', bc_count(l.f, 'W') - 1)->out, 0);
 	bc_expect_int(t, "eventcb calls", bc_count(l.f, 'E'), 0);
 	free(p);
@@ -225,20 +225,20 @@ void filter_in_frame(struct bc_ctx *t)
 	open_filter(t, &l, frame_in, NULL, &s, false);
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_send(t, l.peer, "\x05hel", 4);
-	bc_expect(t, bc_wait_until(t, 1000, s.calls >= 1), "the input filter called");
+	bc_await(t, "the input filter called", s.calls >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, ""); /* BEV_NEED_MORE: no readcb */
 	bc_expect_int(t, "the filter's input after BEV_NEED_MORE", in_len(l.f->bev), 0);
 	bc_expect_int(t, "the underlying's input keeps the partial frame", in_len(l.under), 4);
 
 	bc_send(t, l.peer, "lo\x03" "ab", 5);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 1), "a readcb for the complete frame");
+	bc_await(t, "a readcb for the complete frame", bc_count(l.f, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(l.f, 'R', 0)->in, 5);
 	bc_expect_int(t, "the underlying's input keeps the next partial frame", in_len(l.under), 3);
 	bc_send(t, l.peer, "c", 1);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'R') >= 2), "a readcb for the second frame");
+	bc_await(t, "a readcb for the second frame", bc_count(l.f, 'R') >= 2);
 	bc_settle(t);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read", bufferevent_read(l.f->bev, buf, sizeof buf - 1), 8);
@@ -256,7 +256,7 @@ void filter_in_eof_no_finish(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_send(t, l.peer, "\x05hel", 4);
 	shutdown(l.peer, SHUT_WR);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "the EOF eventcb");
+	bc_await(t, "the EOF eventcb", bc_count(l.f, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "E(READING|EOF)");
 	bc_expect_int(t, "input filter calls with BEV_FINISHED", s.modes[BEV_FINISHED], 0);
@@ -290,9 +290,9 @@ void filter_out_double(struct bc_ctx *t)
 	recv_until(t, &l, &got, 10);
 	bc_settle(t);
 	bc_expect_str(t, "bytes at the peer", bytes_str(&got), "aabbccxxyy");
-	bc_expect(t, s.calls >= 2, "the output filter called for each write");
+	bc_expect(t, "the output filter called for each write", s.calls >= 2);
 	bc_expect_int(t, "output filter calls in BEV_NORMAL", s.modes[BEV_NORMAL], s.calls);
-	bc_expect(t, bc_count(l.f, 'W') >= 1, "a writecb");
+	bc_expect(t, "a writecb", bc_count(l.f, 'W') >= 1);
 	bc_expect_int(t, "eventcb calls", bc_count(l.f, 'E'), 0);
 	close_filter(&l);
 	bc_bytes_free(&got);
@@ -365,10 +365,10 @@ void filter_error_ignored(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	if (out) {
 		bufferevent_write(l.f->bev, "hello", 5);
-		bc_expect(t, s.calls >= 1, "the output filter called inside bufferevent_write");
+		bc_expect(t, "the output filter called inside bufferevent_write", s.calls >= 1);
 	} else {
 		bc_send(t, l.peer, "hello", 5);
-		bc_expect(t, bc_wait_until(t, 1000, s.calls >= 1), "the input filter called");
+		bc_await(t, "the input filter called", s.calls >= 1);
 	}
 	bc_settle(t);
 	bc_expect_str(t, "callbacks after the filter returned BEV_ERROR", bc_shape(l.f), "");
@@ -390,7 +390,7 @@ void filter_event_eof(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_send(t, l.peer, "abc", 3);
 	shutdown(l.peer, SHUT_WR);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "an eventcb on the filter");
+	bc_await(t, "an eventcb on the filter", bc_count(l.f, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "R E(READING|EOF)");
 	bc_expect_int(t, "in at the EOF eventcb", bc_nth(l.f, 'E', 0)->in, 3);
@@ -406,7 +406,7 @@ void filter_event_error(struct bc_ctx *t)
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_fault_fail(l.fd, BC_READ, ECONNRESET, 1);
 	bc_send(t, l.peer, "abc", 3);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "an eventcb on the filter");
+	bc_await(t, "an eventcb on the filter", bc_count(l.f, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, l.f, "E(READING|ERROR)");
 	bc_expect_errno(t, "errno at the filter's ERROR eventcb", bc_nth(l.f, 'E', 0)->err, ECONNRESET);
@@ -424,8 +424,8 @@ void filter_free(struct bc_ctx *t)
 	bc_free(l.f);
 	if (!noclose) {
 		struct bc_bytes got = { 0 };
-		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.eof)), "EOF at the peer");
-		bc_expect(t, !bc_fd_is_open(l.fd), "the fd closed");
+		bc_await(t, "EOF at the peer", (bc_recv_avail(l.peer, &got), got.eof));
+		bc_expect(t, "the fd closed", !bc_fd_is_open(l.fd));
 		bc_expect_int(t, "bytes at the peer", got.len, 0);
 		close(l.peer);
 		return;
@@ -434,14 +434,14 @@ void filter_free(struct bc_ctx *t)
 	bufferevent_event_cb e;
 	void *arg;
 	bufferevent_getcb(l.under, &r, &w, &e, &arg);
-	bc_expect(t, !r && !w && !e, "the underlying's callbacks cleared");
+	bc_expect(t, "the underlying's callbacks cleared", !r && !w && !e);
 	bc_expect_enabled(t, "the underlying's en", bufferevent_get_enabled(l.under), EV_READ | EV_WRITE);
 	/* It keeps working on its own: it reads, and it writes. */
 	bc_send(t, l.peer, "abc", 3);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(l.under) >= 3), "the underlying reads after the filter's free");
+	bc_await(t, "the underlying reads after the filter's free", in_len(l.under) >= 3);
 	bc_expect_int(t, "bufferevent_write(underlying)", bufferevent_write(l.under, "xyz", 3), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.len >= 3)), "bytes at the peer");
+	bc_await(t, "bytes at the peer", (bc_recv_avail(l.peer, &got), got.len >= 3));
 	bc_expect_str(t, "bytes at the peer", bytes_str(&got), "xyz");
 	bufferevent_free(l.under);
 	close(l.peer);
@@ -458,10 +458,10 @@ void filter_timeout_write_empty(struct bc_ctx *t)
 	bufferevent_set_timeouts(l.f->bev, NULL, &tv);
 	double t0 = bc_now_ms();
 	bufferevent_enable(l.f->bev, EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(l.f, 'E') >= 1), "a write timeout");
+	bc_await(t, "a write timeout", bc_count(l.f, 'E') >= 1);
 	double dt = bc_now_ms() - t0;
 	bc_settle(t);
-	bc_expect(t, dt >= ms * 3 / 4, "not before the timeout (coarse clock: 3/4 of it)");
+	bc_expect(t, "not before the timeout (coarse clock: 3/4 of it)", dt >= ms * 3 / 4);
 	bc_expect_shape(t, l.f, "E(WRITING|TIMEOUT)");
 	bc_expect_int(t, "out at the timeout", bc_nth(l.f, 'E', 0)->out, 0);
 	close_filter(&l);
@@ -484,7 +484,7 @@ void filter_wm_write_high(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_pattern(t, "bytes at the peer", &got, n);
 	bc_expect_int(t, "the filter's output at the end", out_len(l.f->bev), 0);
-	bc_expect(t, bc_count(l.f, 'W') >= 1, "a writecb");
+	bc_expect(t, "a writecb", bc_count(l.f, 'W') >= 1);
 	for (unsigned i = 0; i < bc_count(l.f, 'W'); i++)
 		bc_expect_int(t, "out at every writecb", bc_nth(l.f, 'W', i)->out, 0);
 	close_filter(&l);

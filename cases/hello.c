@@ -59,11 +59,11 @@ void hello_flow(struct bc_ctx *t)
 	sin.sin_port = 0;
 	struct evconnlistener *l = evconnlistener_new_bind(t->base, hello_accept, &h,
 		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, -1, (struct sockaddr *)&sin, sizeof sin);
-	bc_expect(t, l != NULL, "evconnlistener_new_bind on 127.0.0.1:0");
+	bc_expect(t, "evconnlistener_new_bind on 127.0.0.1:0", l != NULL);
 	socklen_t len = sizeof sin;
 	bc_expect_int(t, "getsockname on the listener fd",
 		      getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &len), 0);
-	bc_expect(t, ntohs(sin.sin_port) != 0, "a port chosen by the kernel");
+	bc_expect(t, "a port chosen by the kernel", ntohs(sin.sin_port) != 0);
 
 	struct bc_end *c = bc_watch(t, bufferevent_socket_new(t->base, -1,
 		bc_opts(t, BEV_OPT_CLOSE_ON_FREE)), "client");
@@ -74,8 +74,8 @@ void hello_flow(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_socket_connect",
 		      bufferevent_socket_connect(c->bev, (struct sockaddr *)&sin, sizeof sin), 0);
 
-	bc_expect(t, bc_wait_until(t, 2000, saw_eof(c)),
-		  "the client's EOF");
+	bc_expect(t, "the client's EOF",
+		  bc_wait_until(t, 2000, saw_eof(c)));
 	bc_passes(t, 3);
 
 	bc_expect_int(t, "connections accepted", h.accepted, 1);
@@ -84,11 +84,11 @@ void hello_flow(struct bc_ctx *t)
 	bc_expect_shape(t, h.server, "W");
 	bc_expect_int(t, "server out at writecb", bc_nth(h.server, 'W', 0)->out, 0);
 	bc_expect_enabled(t, "server en at writecb", bc_nth(h.server, 'W', 0)->enabled, EV_WRITE);
-	bc_expect(t, h.server->freed, "server freed in its writecb");
-	bc_expect(t, !bc_fd_is_open(h.server_fd), "server fd closed (CLOSE_ON_FREE) once the loop has run");
+	bc_expect(t, "server freed in its writecb", h.server->freed);
+	bc_expect(t, "server fd closed (CLOSE_ON_FREE) once the loop has run", !bc_fd_is_open(h.server_fd));
 
 	bc_expect_int(t, "bytes at the client", got.len, strlen(MESSAGE));
-	bc_expect(t, memcmp(got.data, MESSAGE, strlen(MESSAGE)) == 0, "the client got the message");
+	bc_expect(t, "the client got the message", memcmp(got.data, MESSAGE, strlen(MESSAGE)) == 0);
 	bc_expect_shape(t, c, "E(CONNECTED) R E(READING|EOF)");
 	const struct bc_event *eof = bc_nth(c, 'E', 1);
 	bc_expect_what(t, "client eventcb at the end", eof->what, BEV_EVENT_READING | BEV_EVENT_EOF);
@@ -121,14 +121,14 @@ void free_in_readcb(struct bc_ctx *t)
 	bc_send(t, sv[1], "abc", 3);
 	shutdown(sv[1], SHUT_WR); /* an EOF waiting right behind the data */
 
-	bc_expect(t, bc_wait_until(t, 1000, e->freed), "a readcb that frees");
+	bc_await(t, "a readcb that frees", e->freed);
 	bc_pass(t);
-	bc_expect(t, !bc_fd_is_open(sv[0]), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+	bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(sv[0]));
 	bc_passes(t, 2);
 	bc_expect_shape(t, e, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 3);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.eof)), "EOF at the peer");
+	bc_await(t, "EOF at the peer", (bc_recv_avail(sv[1], &got), got.eof));
 	bc_expect_int(t, "bytes at the peer", got.len, 0);
 	close(sv[1]);
 	bc_bytes_free(&got);
@@ -143,9 +143,9 @@ void free_in_eventcb(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	close(sv[1]);
 
-	bc_expect(t, bc_wait_until(t, 1000, e->freed), "an eventcb that frees");
+	bc_await(t, "an eventcb that frees", e->freed);
 	bc_pass(t);
-	bc_expect(t, !bc_fd_is_open(sv[0]), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+	bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(sv[0]));
 	bc_passes(t, 2);
 	bc_expect_shape(t, e, "E(READING|EOF)");
 }
@@ -163,23 +163,23 @@ void free_discards_output(struct bc_ctx *t)
 	bc_free(e); /* before any loop pass: nothing has been written yet */
 	if (close_on_free) {
 		bc_pass(t);
-		bc_expect(t, !bc_fd_is_open(sv[0]), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+		bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(sv[0]));
 	}
 
 	struct bc_bytes got = { 0 };
 	if (close_on_free) {
-		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.eof)), "EOF at the peer");
+		bc_await(t, "EOF at the peer", (bc_recv_avail(sv[1], &got), got.eof));
 		bc_expect_int(t, "bytes at the peer (unsent output is discarded)", got.len, 0);
 	} else {
 		bc_passes(t, 3);
 			bc_recv_avail(sv[1], &got);
 		bc_expect_int(t, "bytes at the peer (unsent output is discarded)", got.len, 0);
-		bc_expect(t, !got.eof, "no EOF at the peer: the fd is still open");
-		bc_expect(t, bc_fd_is_open(sv[0]), "fd open after free without CLOSE_ON_FREE");
+		bc_expect(t, "no EOF at the peer: the fd is still open", !got.eof);
+		bc_expect(t, "fd open after free without CLOSE_ON_FREE", bc_fd_is_open(sv[0]));
 		/* Still the same, usable socket. */
 		bc_send(t, sv[0], "xyz", 3);
-		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3)), "bytes through the fd");
-		bc_expect(t, memcmp(got.data, "xyz", 3) == 0, "the peer reads what was sent on the fd");
+		bc_await(t, "bytes through the fd", (bc_recv_avail(sv[1], &got), got.len >= 3));
+		bc_expect(t, "the peer reads what was sent on the fd", memcmp(got.data, "xyz", 3) == 0);
 		close(sv[0]);
 	}
 	bc_expect_shape(t, e, "");

@@ -78,15 +78,15 @@ void free_in_cb(struct bc_ctx *t)
 		kind = 'W';
 		break;
 	}
-	bc_expect(t, bc_wait_until(t, 1000, e->freed), "a callback that frees");
+	bc_await(t, "a callback that frees", e->freed);
 	bc_pass(t);
 	if (l.fd >= 0)
-		bc_expect(t, !bc_fd_is_open(l.fd), "fd closed (CLOSE_ON_FREE) by the end of the next loop pass");
+		bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(l.fd));
 	bc_settle(t);
 	/* What ran before the freeing callback is the kinds' business (deferred runs put readcb
 	 * first; a pair's EOF comes with a readcb, H); the freeing one must be the last. */
 	bc_expect_int(t, "callbacks of the freeing kind", bc_count(e, kind), 1);
-	bc_expect(t, bc_nth(e, 0, bc_count(e, 0) - 1)->kind == kind, "the freeing callback is the last one");
+	bc_expect(t, "the freeing callback is the last one", bc_nth(e, 0, bc_count(e, 0) - 1)->kind == kind);
 	if (where == IN_WRITECB && l.partner) {
 		bc_link_recv(t, &l, &got);
 		bc_expect_int(t, "bytes at the partner (handed over before writecb)", got.len, 10);
@@ -105,11 +105,11 @@ void free_close_moment(struct bc_ctx *t)
 	bc_pass(t);
 	bc_free(l.e);
 	if (bc_param(t) == 1)
-		bc_expect(t, bc_fd_is_open(fd), "fd still open right after bufferevent_free returns (closed by a finalizer)");
+		bc_expect(t, "fd still open right after bufferevent_free returns (closed by a finalizer)", bc_fd_is_open(fd));
 	bc_pass(t);
-	bc_expect(t, !bc_fd_is_open(fd), "fd closed by the end of the next loop pass");
+	bc_expect(t, "fd closed by the end of the next loop pass", !bc_fd_is_open(fd));
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.eof)), "EOF at the peer");
+	bc_await(t, "EOF at the peer", (bc_recv_avail(l.peer, &got), got.eof));
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
@@ -125,14 +125,14 @@ void setcb_null(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "12345", 5);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "abc", 3), 0);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 5 && (bc_link_recv(t, &l, &got), got.len == 3)),
-		  "5 bytes in the input and 3 at the far end");
+	bc_await(t, "5 bytes in the input and 3 at the far end",
+		 in_len(e) == 5 && (bc_link_recv(t, &l, &got), got.len == 3));
 	bc_expect_int(t, "output length", out_len(e), 0);
 	if (!l.partner && !l.under) {
 		/* On a socket, EOF still switches EV_READ off, silently. */
 		bc_link_finish(t, &l);
-		bc_expect(t, bc_wait_until(t, 1000, !(bufferevent_get_enabled(e->bev) & EV_READ)),
-			  "EV_READ switched off by the EOF");
+		bc_await(t, "EV_READ switched off by the EOF",
+			 !(bufferevent_get_enabled(e->bev) & EV_READ));
 		bc_expect_enabled(t, "en after the EOF", bufferevent_get_enabled(e->bev), EV_WRITE);
 	}
 	bc_settle(t);
@@ -152,8 +152,8 @@ void setcb_getcb(struct bc_ctx *t)
 	bufferevent_event_cb ev = NULL;
 	void *arg = NULL;
 	bufferevent_getcb(e->bev, &r, &w, &ev, &arg);
-	bc_expect(t, r && w && ev, "getcb returns the three callbacks set by the recorder");
-	bc_expect(t, arg == e, "getcb returns the callback argument");
+	bc_expect(t, "getcb returns the three callbacks set by the recorder", r && w && ev);
+	bc_expect(t, "getcb returns the callback argument", arg == e);
 
 	int other;
 	bufferevent_setcb(e->bev, NULL, NULL, NULL, &other);
@@ -161,8 +161,8 @@ void setcb_getcb(struct bc_ctx *t)
 	bufferevent_event_cb ev2 = ev;
 	void *arg2 = NULL;
 	bufferevent_getcb(e->bev, &r2, &w2, &ev2, &arg2);
-	bc_expect(t, !r2 && !w2 && !ev2, "getcb after setcb(NULL, NULL, NULL): all NULL");
-	bc_expect(t, arg2 == &other, "getcb returns the new argument");
+	bc_expect(t, "getcb after setcb(NULL, NULL, NULL): all NULL", !r2 && !w2 && !ev2);
+	bc_expect(t, "getcb returns the new argument", arg2 == &other);
 	bufferevent_getcb(e->bev, NULL, NULL, NULL, NULL); /* every out-pointer may be NULL */
 	bufferevent_trigger(e->bev, EV_READ | EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS);
 	bufferevent_trigger_event(e->bev, BEV_EVENT_ERROR, 0);
@@ -255,7 +255,7 @@ void trigger_watermarks(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 10, 0);
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "12345", 5);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 5), "5 bytes in the input (below the low watermark 10)");
+	bc_await(t, "5 bytes in the input (below the low watermark 10)", in_len(e) == 5);
 	bufferevent_disable(e->bev, EV_WRITE);
 	bufferevent_write(e->bev, "0123456789", 10);
 	bc_settle(t);
@@ -311,8 +311,8 @@ void getfd_setfd(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_setfd", bufferevent_setfd(e->bev, sv[0]), 0);
 	bc_expect_int(t, "getfd after setfd", bufferevent_getfd(e->bev), sv[0]);
 	bc_expect_enabled(t, "en after setfd", bufferevent_get_enabled(e->bev), EV_READ | EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1 && bc_count(e, 'W') >= 1),
-		  "a readcb and a writecb: both enabled directions live on the new fd");
+	bc_await(t, "a readcb and a writecb: both enabled directions live on the new fd",
+		 bc_count(e, 'R') >= 1 && bc_count(e, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "readcbs", bc_count(e, 'R'), 1);
 	bc_expect_int(t, "writecbs", bc_count(e, 'W'), 1);
@@ -321,7 +321,7 @@ void getfd_setfd(struct bc_ctx *t)
 	bc_expect_int(t, "out at writecb", bc_nth(e, 'W', 0)->out, 0);
 	bc_free(e);
 	bc_pass(t);
-	bc_expect(t, !bc_fd_is_open(sv[0]), "the fd given by setfd is closed on free (CLOSE_ON_FREE)");
+	bc_expect(t, "the fd given by setfd is closed on free (CLOSE_ON_FREE)", !bc_fd_is_open(sv[0]));
 	close(sv[1]);
 }
 
@@ -333,9 +333,9 @@ void new_unlock_without_defer(struct bc_ctx *t)
 	bc_stderr_restore(saved);
 	if (b)
 		bufferevent_free(b);
-	bc_expect(t, b == NULL, "bufferevent_socket_new(UNLOCK_CALLBACKS without DEFER_CALLBACKS) returns NULL");
+	bc_expect(t, "bufferevent_socket_new(UNLOCK_CALLBACKS without DEFER_CALLBACKS) returns NULL", b == NULL);
 	b = bufferevent_socket_new(t->base, -1, BEV_OPT_UNLOCK_CALLBACKS | BEV_OPT_DEFER_CALLBACKS);
-	bc_expect(t, b != NULL, "bufferevent_socket_new(UNLOCK_CALLBACKS|DEFER_CALLBACKS) succeeds");
+	bc_expect(t, "bufferevent_socket_new(UNLOCK_CALLBACKS|DEFER_CALLBACKS) succeeds", b != NULL);
 	bufferevent_free(b);
 }
 
@@ -344,7 +344,7 @@ void get_base(struct bc_ctx *t)
 {
 	struct bc_link l;
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
-	bc_expect(t, bufferevent_get_base(l.e->bev) == t->base, "bufferevent_get_base is the base given at creation");
+	bc_expect(t, "bufferevent_get_base is the base given at creation", bufferevent_get_base(l.e->bev) == t->base);
 	bc_link_close(t, &l);
 }
 
@@ -369,7 +369,7 @@ void flush_socket(struct bc_ctx *t)
 	bc_expect_int(t, "output length: nothing flushed", out_len(e), 3);
 	bc_expect_int(t, "input length: nothing read by flush", in_len(e), 0);
 	bc_expect_enabled(t, "en", bufferevent_get_enabled(e->bev), EV_READ);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "the pending read still comes");
+	bc_await(t, "the pending read still comes", bc_count(e, 'R') >= 1);
 	bc_settle(t);
 	struct bc_bytes got = { 0 };
 	bc_recv_avail(sv[1], &got);
@@ -391,12 +391,12 @@ void io_helpers(struct bc_ctx *t)
 	evbuffer_add(b, "hello", 5);
 	bc_expect_int(t, "bufferevent_write_buffer", bufferevent_write_buffer(e->bev, b), 0);
 	bc_expect_int(t, "source evbuffer after write_buffer (moved, not copied)", evbuffer_get_length(b), 0);
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 5)), "5 bytes at the far end");
-	bc_expect(t, memcmp(got.data, "hello", 5) == 0, "the far end got the evbuffer's bytes");
+	bc_await(t, "5 bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= 5));
+	bc_expect(t, "the far end got the evbuffer's bytes", memcmp(got.data, "hello", 5) == 0);
 
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "0123456789", 10);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 10), "10 bytes in the input");
+	bc_await(t, "10 bytes in the input", in_len(e) == 10);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read(4)", (long long)bufferevent_read(e->bev, buf, 4), 4);
 	bc_expect_str(t, "bytes from bufferevent_read", buf, "0123");

@@ -30,7 +30,7 @@ static void lst_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 {
 	struct lst *s = arg;
 	if (s->freed)
-		bc_fail(s->t, "no accept callback after evconnlistener_free", "none", "an accept callback");
+		bc_fail(s->t, "no accept callback after evconnlistener_free", "an accept callback", "none");
 	if (s->accepted < MAXC) {
 		s->fds[s->accepted] = fd;
 		s->socklen[s->accepted] = socklen;
@@ -70,7 +70,7 @@ static struct evconnlistener *lst_bind(struct bc_ctx *t, struct lst *s, evconnli
 	if (s->l) {
 		socklen_t len = sizeof s->sin;
 		if (getsockname(evconnlistener_get_fd(s->l), (struct sockaddr *)&s->sin, &len) != 0)
-			bc_fail(t, "harness: getsockname on the listener fd", "0", strerror(errno));
+			bc_fail(t, "harness: getsockname on the listener fd", strerror(errno), "0");
 	}
 	return s->l;
 }
@@ -78,7 +78,7 @@ static struct evconnlistener *lst_bind(struct bc_ctx *t, struct lst *s, evconnli
 static struct evconnlistener *lst_open(struct bc_ctx *t, struct lst *s, unsigned flags)
 {
 	if (!lst_bind(t, s, lst_accept, flags, 16))
-		bc_fail(t, "evconnlistener_new_bind on 127.0.0.1:0", "a listener", "NULL");
+		bc_fail(t, "evconnlistener_new_bind on 127.0.0.1:0", "NULL", "a listener");
 	return s->l;
 }
 
@@ -87,7 +87,7 @@ static evutil_socket_t client(struct bc_ctx *t, struct lst *s)
 {
 	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&s->sin, sizeof s->sin) != 0)
-		bc_fail(t, "harness: client connect to the listener", "0", strerror(errno));
+		bc_fail(t, "harness: client connect to the listener", strerror(errno), "0");
 	return fd;
 }
 
@@ -121,18 +121,18 @@ void listener_bind(struct bc_ctx *t)
 	struct lst s;
 	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
 	evutil_socket_t lfd = evconnlistener_get_fd(s.l);
-	bc_expect(t, lfd >= 0, "evconnlistener_get_fd() >= 0");
-	bc_expect(t, evconnlistener_get_base(s.l) == t->base, "evconnlistener_get_base() is the base");
+	bc_expect(t, "evconnlistener_get_fd() >= 0", lfd >= 0);
+	bc_expect(t, "evconnlistener_get_base() is the base", evconnlistener_get_base(s.l) == t->base);
 	int on = 0;
 	socklen_t len = sizeof on;
 	bc_expect_int(t, "getsockopt(SO_REUSEADDR)", getsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, &len), 0);
-	bc_expect(t, on != 0, "SO_REUSEADDR set with LEV_OPT_REUSEABLE");
-	bc_expect(t, fd_nonblocking(lfd), "the listening socket is non-blocking");
-	bc_expect(t, ntohs(s.sin.sin_port) != 0, "bound to a port chosen by the kernel");
+	bc_expect(t, "SO_REUSEADDR set with LEV_OPT_REUSEABLE", on != 0);
+	bc_expect(t, "the listening socket is non-blocking", fd_nonblocking(lfd));
+	bc_expect(t, "bound to a port chosen by the kernel", ntohs(s.sin.sin_port) != 0);
 
 	/* Enabled from the start: a connection is accepted without evconnlistener_enable. */
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the connection is accepted");
+	bc_await(t, "the connection is accepted", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);
@@ -142,19 +142,19 @@ void listener_bind(struct bc_ctx *t)
 void listener_backlog_zero(struct bc_ctx *t)
 {
 	struct lst s;
-	bc_expect(t, lst_bind(t, &s, lst_accept, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 0) == NULL,
-		  "evconnlistener_new_bind with backlog 0 returns NULL");
+	bc_expect(t, "evconnlistener_new_bind with backlog 0 returns NULL",
+		  lst_bind(t, &s, lst_accept, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 0) == NULL);
 }
 
 void listener_backlog_negative(struct bc_ctx *t)
 {
 	struct lst s;
-	bc_expect(t, lst_bind(t, &s, lst_accept, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, -1) != NULL,
-		  "evconnlistener_new_bind with backlog -1 returns a listener");
+	bc_expect(t, "evconnlistener_new_bind with backlog -1 returns a listener",
+		  lst_bind(t, &s, lst_accept, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, -1) != NULL);
 	evutil_socket_t c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 3), "three connections accepted");
+	bc_await(t, "three connections accepted", s.accepted >= 3);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 3);
 	lst_done(&s, c, 3);
@@ -170,7 +170,7 @@ void listener_opt_disabled(struct bc_ctx *t)
 	bc_expect_int(t, "accept calls while created disabled",
 		      bc_fault_ncalls(evconnlistener_get_fd(s.l), BC_ACCEPT), 0);
 	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the waiting connection is accepted once enabled");
+	bc_await(t, "the waiting connection is accepted once enabled", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);
@@ -184,7 +184,7 @@ void listener_accept_sockaddr(struct bc_ctx *t)
 	evutil_socket_t c[2];
 	for (int i = 0; i < 2; i++) {
 		c[i] = client(t, &s);
-		bc_expect(t, bc_wait_until(t, 1000, s.accepted >= i + 1), "the connection is accepted");
+		bc_await(t, "the connection is accepted", s.accepted >= i + 1);
 	}
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks (one per connection)", s.accepted, 2);
@@ -195,7 +195,7 @@ void listener_accept_sockaddr(struct bc_ctx *t)
 		bc_expect_int(t, "socklen passed to the accept callback", s.socklen[i], sizeof(struct sockaddr_in));
 		bc_expect_int(t, "sockaddr family", s.peer[i].sin_family, AF_INET);
 		bc_expect_int(t, "sockaddr port is the client's port", ntohs(s.peer[i].sin_port), ntohs(me.sin_port));
-		bc_expect(t, s.peer[i].sin_addr.s_addr == me.sin_addr.s_addr, "sockaddr address is the client's address");
+		bc_expect(t, "sockaddr address is the client's address", s.peer[i].sin_addr.s_addr == me.sin_addr.s_addr);
 		/* The fd is the server side of that very connection. */
 		struct sockaddr_in theirs;
 		len = sizeof theirs;
@@ -225,11 +225,11 @@ void listener_accept_blocking(struct bc_ctx *t)
 	struct lst s;
 	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | (leave ? LEV_OPT_LEAVE_SOCKETS_BLOCKING : 0));
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the connection is accepted");
+	bc_await(t, "the connection is accepted", s.accepted >= 1);
 	if (leave)
-		bc_expect(t, !fd_nonblocking(s.fds[0]), "the accepted fd is blocking with LEV_OPT_LEAVE_SOCKETS_BLOCKING");
+		bc_expect(t, "the accepted fd is blocking with LEV_OPT_LEAVE_SOCKETS_BLOCKING", !fd_nonblocking(s.fds[0]));
 	else
-		bc_expect(t, fd_nonblocking(s.fds[0]), "the accepted fd is non-blocking");
+		bc_expect(t, "the accepted fd is non-blocking", fd_nonblocking(s.fds[0]));
 	lst_done(&s, &c, 1);
 }
 
@@ -246,7 +246,7 @@ void listener_disable_enable(struct bc_ctx *t)
 	bc_expect_int(t, "accept callbacks while disabled", s.accepted, 0);
 	bc_expect_int(t, "accept calls while disabled", bc_fault_ncalls(evconnlistener_get_fd(s.l), BC_ACCEPT), 0);
 	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 2), "both waiting connections accepted once enabled");
+	bc_await(t, "both waiting connections accepted once enabled", s.accepted >= 2);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 2);
 	lst_done(&s, c, 2);
@@ -260,12 +260,12 @@ void listener_disable_in_cb(struct bc_ctx *t)
 	evutil_socket_t c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "a first connection accepted");
+	bc_await(t, "a first connection accepted", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks after disabling inside the first", s.accepted, 1);
 	s.disable_in_cb = false;
 	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 3), "the other two accepted once re-enabled");
+	bc_await(t, "the other two accepted once re-enabled", s.accepted >= 3);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 3);
 	lst_done(&s, c, 3);
@@ -281,10 +281,10 @@ void listener_free_in_cb(struct bc_ctx *t)
 	evutil_socket_t c[3];
 	for (int i = 0; i < 3; i++)
 		c[i] = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "a first connection accepted");
+	bc_await(t, "a first connection accepted", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks after freeing inside the first", s.accepted, 1);
-	bc_expect(t, !bc_fd_is_open(lfd), "the listening fd is closed (CLOSE_ON_FREE)");
+	bc_expect(t, "the listening fd is closed (CLOSE_ON_FREE)", !bc_fd_is_open(lfd));
 	lst_done(&s, c, 3);
 }
 
@@ -298,9 +298,9 @@ void listener_free_close(struct bc_ctx *t)
 	evconnlistener_free(s.l);
 	s.l = NULL;
 	if (close_on_free) {
-		bc_expect(t, !bc_fd_is_open(lfd), "the listening fd is closed when evconnlistener_free returns");
+		bc_expect(t, "the listening fd is closed when evconnlistener_free returns", !bc_fd_is_open(lfd));
 	} else {
-		bc_expect(t, bc_fd_is_open(lfd), "the listening fd stays open without CLOSE_ON_FREE");
+		bc_expect(t, "the listening fd stays open without CLOSE_ON_FREE", bc_fd_is_open(lfd));
 		/* Still a listening socket: a client connects and accept() gets it. */
 		evutil_socket_t c = client(t, &s);
 		evutil_socket_t a = bc_accept(t, lfd, 1000);
@@ -323,11 +323,11 @@ void listener_error_emfile(struct bc_ctx *t)
 	bc_fault_fail(lfd, BC_ACCEPT, EMFILE, fails);
 	evutil_socket_t c = client(t, &s);
 
-	bc_expect(t, bc_wait_until(t, 1000, s.errors >= 1), "an error callback");
+	bc_await(t, "an error callback", s.errors >= 1);
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside the error callback", s.err_at_error[0], EMFILE);
 	bc_expect_int(t, "accept callbacks while accept fails", s.accepted, 0);
 	/* Once the failures stop, the same pending connection is accepted normally. */
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the connection is accepted after the error");
+	bc_await(t, "the connection is accepted after the error", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	bc_expect_int(t, "accept calls", bc_fault_ncalls(lfd, BC_ACCEPT) >= (unsigned)fails + 1, 1);
@@ -366,9 +366,9 @@ void listener_error_retriable(struct bc_ctx *t)
 	evutil_socket_t lfd = evconnlistener_get_fd(s.l);
 	bc_fault_fail(lfd, BC_ACCEPT, bc_param(t), 1);
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, bc_fault_ncalls(lfd, BC_ACCEPT) >= 1), "an accept call");
+	bc_await(t, "an accept call", bc_fault_ncalls(lfd, BC_ACCEPT) >= 1);
 	bc_expect_int(t, "accept callbacks after the failing accept", s.accepted, 0);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the connection is accepted on a later readiness event");
+	bc_await(t, "the connection is accepted on a later readiness event", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "error callbacks", s.errors, 0);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
@@ -391,14 +391,14 @@ void listener_error_no_cb(struct bc_ctx *t)
 	event_set_log_callback(count_log); /* libevent logs a warning here: keep stderr quiet */
 	bc_fault_fail(lfd, BC_ACCEPT, ENOBUFS, 1);
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the connection is accepted after the error");
+	bc_await(t, "the connection is accepted after the error", s.accepted >= 1);
 	bc_settle(t);
 	event_set_log_callback(NULL);
 	bc_expect_int(t, "accept calls (one failed, one accepted)", bc_fault_ncalls(lfd, BC_ACCEPT) >= 2, 1);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	/* Still working afterwards. */
 	evutil_socket_t c2 = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 2), "a later connection is accepted too");
+	bc_await(t, "a later connection is accepted too", s.accepted >= 2);
 	evutil_socket_t cs[2] = { c, c2 };
 	lst_done(&s, cs, 2);
 }
@@ -410,12 +410,12 @@ void listener_null_cb(struct bc_ctx *t)
 	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
 	evconnlistener_set_cb(s.l, NULL, NULL);
 	evutil_socket_t c = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, peer_sees_end(c)), "the connection is accepted and closed: the client sees its end");
+	bc_await(t, "the connection is accepted and closed: the client sees its end", peer_sees_end(c));
 	bc_expect_int(t, "accept callbacks", s.accepted, 0);
 	/* Back to a real callback: the next connection reaches it. */
 	evconnlistener_set_cb(s.l, lst_accept, &s);
 	evutil_socket_t c2 = client(t, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "the next connection reaches the new callback");
+	bc_await(t, "the next connection reaches the new callback", s.accepted >= 1);
 	evutil_socket_t cs[2] = { c, c2 };
 	lst_done(&s, cs, 2);
 }
@@ -424,14 +424,14 @@ void listener_cb_later(struct bc_ctx *t)
 {
 	struct lst s;
 	if (!lst_bind(t, &s, NULL, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 16))
-		bc_fail(t, "evconnlistener_new_bind with a NULL callback", "a listener", "NULL");
+		bc_fail(t, "evconnlistener_new_bind with a NULL callback", "NULL", "a listener");
 	evutil_socket_t lfd = evconnlistener_get_fd(s.l);
 	evutil_socket_t c = client(t, &s);
 	bc_run_for(t, 30);
 	bc_expect_int(t, "accept calls while the callback is NULL", bc_fault_ncalls(lfd, BC_ACCEPT), 0);
-	bc_expect(t, !peer_sees_end(c), "the waiting connection is left alone");
+	bc_expect(t, "the waiting connection is left alone", !peer_sees_end(c));
 	evconnlistener_set_cb(s.l, lst_accept, &s);
-	bc_expect(t, bc_wait_until(t, 1000, s.accepted >= 1), "set_cb starts accepting");
+	bc_await(t, "set_cb starts accepting", s.accepted >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);

@@ -47,8 +47,8 @@ void pair_new(struct bc_ctx *t)
 	open_pair(t, &a, &b);
 	bc_expect_enabled(t, "en of side 0", bufferevent_get_enabled(a->bev), EV_WRITE);
 	bc_expect_enabled(t, "en of side 1", bufferevent_get_enabled(b->bev), EV_WRITE);
-	bc_expect(t, bufferevent_pair_get_partner(a->bev) == b->bev, "get_partner(side 0) is side 1");
-	bc_expect(t, bufferevent_pair_get_partner(b->bev) == a->bev, "get_partner(side 1) is side 0");
+	bc_expect(t, "get_partner(side 0) is side 1", bufferevent_pair_get_partner(a->bev) == b->bev);
+	bc_expect(t, "get_partner(side 1) is side 0", bufferevent_pair_get_partner(b->bev) == a->bev);
 	bc_expect_int(t, "getfd(side 0)", bufferevent_getfd(a->bev), -1);
 	bc_expect_int(t, "getfd(side 1)", bufferevent_getfd(b->bev), -1);
 
@@ -57,7 +57,7 @@ void pair_new(struct bc_ctx *t)
 	bufferevent_trigger_event(b->bev, BEV_EVENT_EOF, 0);
 	bc_expect_str(t, "callbacks inside bufferevent_trigger/trigger_event", bc_shape(a), "");
 	bc_expect_str(t, "callbacks inside bufferevent_trigger_event", bc_shape(b), "");
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') && bc_count(b, 'E')), "the triggered callbacks");
+	bc_await(t, "the triggered callbacks", bc_count(a, 'W') && bc_count(b, 'E'));
 	bc_settle(t);
 	bc_expect_shape(t, a, "W");
 	bc_expect_shape(t, b, "E(EOF)");
@@ -78,7 +78,7 @@ void pair_transfer_sync(struct bc_ctx *t)
 	bc_expect_str(t, "callbacks on a inside bufferevent_write", bc_shape(a), "");
 	bc_expect_str(t, "callbacks on b inside bufferevent_write", bc_shape(b), "");
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'R') && bc_count(a, 'W')), "readcb on b and writecb on a");
+	bc_await(t, "readcb on b and writecb on a", bc_count(b, 'R') && bc_count(a, 'W'));
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect_shape(t, a, "W");
@@ -106,7 +106,7 @@ void pair_transfer_hold(struct bc_ctx *t)
 	bc_expect_int(t, "b's input straight after enable(b, EV_READ)", in_len(b), 10);
 	bc_expect_int(t, "a's output straight after enable(b, EV_READ)", out_len(a), 0);
 	bc_expect_str(t, "callbacks inside bufferevent_enable", bc_shape(b), "");
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'R') && bc_count(a, 'W')), "readcb on b, writecb on a");
+	bc_await(t, "readcb on b, writecb on a", bc_count(b, 'R') && bc_count(a, 'W'));
 
 	/* The other way round: a stops writing, data waits; enable(a, EV_WRITE) releases it. */
 	bufferevent_disable(a->bev, EV_WRITE);
@@ -117,13 +117,13 @@ void pair_transfer_hold(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_WRITE);
 	bc_expect_int(t, "b's input straight after enable(a, EV_WRITE)", in_len(b), 20);
 	bc_expect_int(t, "a's output straight after enable(a, EV_WRITE)", out_len(a), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'R') >= 2 && bc_count(a, 'W') >= 2), "second readcb and writecb");
+	bc_await(t, "second readcb and writecb", bc_count(b, 'R') >= 2 && bc_count(a, 'W') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R R");
 	bc_expect_shape(t, a, "W W");
 	unsigned char buf[20];
 	bc_expect_int(t, "bufferevent_read(b)", bufferevent_read(b->bev, buf, 20), 20);
-	bc_expect(t, bc_pattern_mismatch(buf, 20, 0) < 0, "b holds both writes in order");
+	bc_expect(t, "b holds both writes in order", bc_pattern_mismatch(buf, 20, 0) < 0);
 	close_pair(a, b);
 }
 
@@ -159,19 +159,19 @@ void pair_highwm(struct bc_ctx *t)
 	struct bc_bytes got = { 0 };
 	unsigned char first[15];
 	bc_expect_int(t, "evbuffer_remove", evbuffer_remove(bufferevent_get_input(b->bev), first, 15), 15);
-	bc_expect(t, bc_pattern_mismatch(first, 15, 5) < 0, "b's input held stream bytes 5..20");
+	bc_expect(t, "b's input held stream bytes 5..20", bc_pattern_mismatch(first, 15, 5) < 0);
 	bc_expect_int(t, "b's input refilled after removing 15", in_len(b), 20);
 	unsigned char rest[5];
 	evbuffer_remove(bufferevent_get_input(b->bev), rest, 5);
-	bc_expect(t, bc_pattern_mismatch(rest, 5, 20) < 0, "then stream bytes 20..25");
+	bc_expect(t, "then stream bytes 20..25", bc_pattern_mismatch(rest, 5, 20) < 0);
 	b->user = &got;
 	b->on_read = drain_record;
-	bc_expect(t, bc_wait_until(t, 1000, got.len >= 75 && out_len(a) == 0), "the rest through b's readcb");
+	bc_await(t, "the rest through b's readcb", got.len >= 75 && out_len(a) == 0);
 	bc_settle(t);
 	for (unsigned i = 0; i < bc_count(b, 'R'); i++)
-		bc_expect(t, bc_nth(b, 'R', i)->in <= 20, "in <= H=20 at every readcb");
+		bc_expect(t, "in <= H=20 at every readcb", bc_nth(b, 'R', i)->in <= 20);
 	bc_expect_int(t, "bytes through readcb", got.len, 75);
-	bc_expect(t, bc_pattern_mismatch(got.data, got.len, 25) < 0, "stream bytes 25..100 in order");
+	bc_expect(t, "stream bytes 25..100 in order", bc_pattern_mismatch(got.data, got.len, 25) < 0);
 	bc_expect_int(t, "eventcb calls", bc_count(b, 'E') + bc_count(a, 'E'), 0);
 	close_pair(a, b);
 	bc_bytes_free(&got);
@@ -185,12 +185,12 @@ void pair_lowwm(struct bc_ctx *t)
 	bufferevent_setwatermark(b->bev, EV_READ, 4, 0);
 	bufferevent_enable(b->bev, EV_READ);
 	bufferevent_write(a->bev, "ab", 2);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 1), "a's writecb after the first transfer");
+	bc_await(t, "a's writecb after the first transfer", bc_count(a, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_int(t, "b's input", in_len(b), 2);
 	bc_expect_shape(t, b, "");
 	bufferevent_write(a->bev, "cd", 2);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'R') >= 1 && bc_count(a, 'W') >= 2), "b's readcb at in=4");
+	bc_await(t, "b's readcb at in=4", bc_count(b, 'R') >= 1 && bc_count(a, 'W') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect_int(t, "in at b's readcb", bc_nth(b, 'R', 0)->in, 4);
@@ -206,7 +206,7 @@ void pair_free_one(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_READ);
 	bufferevent_enable(b->bev, EV_READ);
 	bc_free(a);
-	bc_expect(t, bufferevent_pair_get_partner(b->bev) == NULL, "get_partner(survivor) straight after the free");
+	bc_expect(t, "get_partner(survivor) straight after the free", bufferevent_pair_get_partner(b->bev) == NULL);
 	bc_settle(t);
 	bc_expect_str(t, "callbacks on the survivor after its partner's free", bc_shape(b), "");
 
@@ -232,13 +232,13 @@ void pair_free_sender(struct bc_ctx *t)
 	bufferevent_enable(b->bev, EV_READ);
 	write_pattern(t, a, 10, 0);
 	bc_free(a);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'R') >= 1), "b's readcb after the sender's free");
+	bc_await(t, "b's readcb after the sender's free", bc_count(b, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
 	bc_expect_int(t, "in at b's readcb", bc_nth(b, 'R', 0)->in, 10);
 	unsigned char buf[10];
 	bc_expect_int(t, "bufferevent_read(b)", bufferevent_read(b->bev, buf, 10), 10);
-	bc_expect(t, bc_pattern_mismatch(buf, 10, 0) < 0, "the bytes in order");
+	bc_expect(t, "the bytes in order", bc_pattern_mismatch(buf, 10, 0) < 0);
 	bc_free(b);
 }
 
@@ -265,7 +265,7 @@ void pair_flush(struct bc_ctx *t)
 	/* bufferevent.h documents 1 when data was produced; libevent's pair returns 0 anyway
 	 * (pair.flush.finished.unread checks that): either is accepted here. */
 	int r = bufferevent_flush(a->bev, io, mode);
-	bc_expect(t, r == 0 || r == 1, "bufferevent_flush(a, ...) returns 0 or 1");
+	bc_expect(t, "bufferevent_flush(a, ...) returns 0 or 1", r == 0 || r == 1);
 	bool moves = mode != BEV_NORMAL;
 	bool fwd = moves && (io & EV_WRITE), back = moves && (io & EV_READ);
 	bc_expect_int(t, "b's input straight after the flush", in_len(b), fwd ? 10 : 0);
@@ -372,11 +372,11 @@ void pair_timeout_read(struct bc_ctx *t)
 		if (bc_count(b, 'E') == e0)
 			break;
 		e0 = bc_count(b, 'E');
-		bc_expect(t, attempt < 5, "harness: back from the loop within the read timeout");
+		bc_expect(t, "harness: back from the loop within the read timeout", attempt < 5);
 	}
 	bufferevent_write(a->bev, "x", 1);
 	double t1 = bc_now_ms();
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(b, 'E') > e0), "a read timeout on b");
+	bc_await(t, "a read timeout on b", bc_count(b, 'E') > e0);
 	double t2 = bc_now_ms();
 	bc_settle(t);
 	bc_expect_int(t, "readcb calls on b", bc_count(b, 'R'), 1);
@@ -384,7 +384,7 @@ void pair_timeout_read(struct bc_ctx *t)
 	bc_expect_what(t, "eventcb flags", bc_nth(b, 'E', e0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
 	/* libevent's clock is coarse (a few ms): a timer restarted by the transfer fires
 	 * ~40 ms after it, one left alone at most ~20 ms after it. */
-	bc_expect(t, t2 - t1 >= ms * 3 / 4, "the transfer restarted the read timer (fired >= 30 ms after it)");
+	bc_expect(t, "the transfer restarted the read timer (fired >= 30 ms after it)", t2 - t1 >= ms * 3 / 4);
 	bc_expect_enabled(t, "en at the timeout", bc_nth(b, 'E', e0)->enabled, EV_WRITE);
 	bc_expect_enabled(t, "b's en after the timeout", bufferevent_get_enabled(b->bev), EV_WRITE);
 	close_pair(a, b);
@@ -411,10 +411,10 @@ void pair_timeout_write(struct bc_ctx *t)
 		bufferevent_enable(a->bev, EV_WRITE);
 		bufferevent_set_timeouts(a->bev, NULL, &tv);
 	}
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "a write timeout on a");
+	bc_await(t, "a write timeout on a", bc_count(a, 'E') >= 1);
 	double dt = bc_now_ms() - t0;
 	bc_settle(t);
-	bc_expect(t, dt >= ms * 3 / 4, "not before the timeout (coarse clock: 3/4 of it)");
+	bc_expect(t, "not before the timeout (coarse clock: 3/4 of it)", dt >= ms * 3 / 4);
 	bc_expect_shape(t, a, "E(WRITING|TIMEOUT)");
 	bc_expect_int(t, "out at the timeout", bc_nth(a, 'E', 0)->out, 10);
 	bc_expect_enabled(t, "en at the timeout", bc_nth(a, 'E', 0)->enabled, 0);
@@ -448,7 +448,7 @@ void pair_timeout_write_stale(struct bc_ctx *t)
 	bufferevent_set_timeouts(a->bev, NULL, &tv); /* armed: output non-empty */
 	bufferevent_enable(b->bev, EV_READ);          /* takes the data at once */
 	bc_expect_int(t, "a's output after b enabled reading", out_len(a), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'E') >= 1), "a (stale) write timeout on a");
+	bc_await(t, "a (stale) write timeout on a", bc_count(a, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W E(WRITING|TIMEOUT)");
 	bc_expect_int(t, "out at the stale timeout", bc_nth(a, 'E', 0)->out, 0);
@@ -475,10 +475,10 @@ void pair_free_in_readcb(struct bc_ctx *t)
 	b->on_read = free_self;
 	bufferevent_write(a->bev, "ping", 4);
 	bufferevent_write(b->bev, "pong", 4); /* moves to a at once; b's writecb is pending too */
-	bc_expect(t, bc_wait_until(t, 1000, b->freed), "b's readcb (which frees b)");
+	bc_await(t, "b's readcb (which frees b)", b->freed);
 	bc_settle(t);
 	bc_expect_shape(t, b, "R");
-	bc_expect(t, bufferevent_pair_get_partner(a->bev) == NULL, "get_partner(a) after b freed itself");
+	bc_expect(t, "get_partner(a) after b freed itself", bufferevent_pair_get_partner(a->bev) == NULL);
 	bc_expect_int(t, "a's input (moved before the free)", in_len(a), 4);
 	bc_expect_int(t, "bufferevent_write(a) after", bufferevent_write(a->bev, "more", 4), 0);
 	bc_settle(t);

@@ -21,8 +21,8 @@ void retry_write(struct bc_ctx *t)
 	/* Each failing writev is looked at before the next write event can run: one
 	 * blocking pass at a time, until the scripted failures are used up. */
 	for (unsigned k = 1; k <= FAILS; k++) {
-		bc_expect(t, bc_wait_until(t, 1000, bc_fault_ncalls(sv[0], BC_WRITE) >= k),
-			  "the write is attempted (again) without any new call from the program");
+		bc_await(t, "the write is attempted (again) without any new call from the program",
+			 bc_fault_ncalls(sv[0], BC_WRITE) >= k);
 		bc_expect_int(t, "writev calls so far", bc_fault_ncalls(sv[0], BC_WRITE), k);
 		bc_expect_shape(t, a, "");
 		bc_expect_int(t, "output length while writev fails",
@@ -31,8 +31,8 @@ void retry_write(struct bc_ctx *t)
 		bc_recv_avail(sv[1], &got);
 		bc_expect_int(t, "bytes at the peer while writev fails", got.len, 0);
 	}
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 10) && bc_count(a, 'W') > 0),
-		  "the retry delivers all bytes and a writecb");
+	bc_await(t, "the retry delivers all bytes and a writecb",
+		 (bc_recv_avail(sv[1], &got), got.len >= 10) && bc_count(a, 'W') > 0);
 	bc_passes(t, 3);
 	bc_recv_avail(sv[1], &got);
 	bc_expect_str(t, "bytes at the peer", (bc_bytes_add(&got, "", 1), (char *)got.data), "0123456789");
@@ -57,15 +57,15 @@ void retry_read(struct bc_ctx *t)
 	bc_send(t, sv[1], "hello", 5);
 
 	for (unsigned k = 1; k <= FAILS; k++) {
-		bc_expect(t, bc_wait_until(t, 1000, bc_fault_ncalls(sv[0], BC_READ) >= k),
-			  "the read is attempted (again) without any new call from the program");
+		bc_await(t, "the read is attempted (again) without any new call from the program",
+			 bc_fault_ncalls(sv[0], BC_READ) >= k);
 		bc_expect_int(t, "read calls so far", bc_fault_ncalls(sv[0], BC_READ), k);
 		bc_expect_shape(t, a, "");
 		bc_expect_int(t, "input length while readv fails",
 			      evbuffer_get_length(bufferevent_get_input(a->bev)), 0);
 		bc_expect_enabled(t, "enabled while readv fails", bufferevent_get_enabled(a->bev), en);
 	}
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') > 0), "the retry delivers a readcb");
+	bc_await(t, "the retry delivers a readcb", bc_count(a, 'R') > 0);
 	bc_passes(t, 3);
 	bc_expect_shape(t, a, "R");
 	bc_expect_int(t, "input length at readcb", bc_nth(a, 'R', 0)->in, 5);
@@ -87,10 +87,10 @@ void retry_read_econnrefused(struct bc_ctx *t)
 	bufferevent_enable(a->bev, EV_READ);
 	bc_fault_fail(sv[0], BC_READ, ECONNREFUSED, 1);
 	bc_send(t, sv[1], "hello", 5);
-	bc_expect(t, bc_wait_until(t, 1000, bc_fault_ncalls(sv[0], BC_READ) >= 1), "a first read attempt");
+	bc_await(t, "a first read attempt", bc_fault_ncalls(sv[0], BC_READ) >= 1);
 	bc_expect_shape(t, a, "");
 	bc_expect_enabled(t, "enabled after the swallowed ECONNREFUSED", bufferevent_get_enabled(a->bev), EV_READ | EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "the next read delivers the data");
+	bc_await(t, "the next read delivers the data", bc_count(a, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 5);
@@ -138,20 +138,20 @@ void retry_timeout_activity(struct bc_ctx *t)
 			close(sv[1]);
 			continue;
 		}
-		bc_expect(t, bc_fault_ncalls(sv[0], call) >= 3, "the failing call is retried again and again");
+		bc_expect(t, "the failing call is retried again and again", bc_fault_ncalls(sv[0], call) >= 3);
 		bc_expect_shape(t, a, "");
 		bc_fault_reset();
 		struct bc_bytes got = { 0 };
 		if (writing)
-			bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
-				  "the bytes go out once the write succeeds");
+			bc_await(t, "the bytes go out once the write succeeds",
+				 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 		else
-			bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'R') >= 1), "the data is read once the read succeeds");
+			bc_await(t, "the data is read once the read succeeds", bc_count(a, 'R') >= 1);
 		bc_expect_shape(t, a, writing ? "W" : "R");
 		bc_free(a);
 		close(sv[1]);
 		bc_bytes_free(&got);
 		return;
 	}
-	bc_fail(t, "an undisturbed observation (loop passes less than 50 ms apart)", "one of 10 attempts", "none");
+	bc_fail(t, "an undisturbed observation (loop passes less than 50 ms apart)", "none", "one of 10 attempts");
 }

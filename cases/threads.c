@@ -110,7 +110,7 @@ void thr_bev(struct bc_ctx *t)
 	if (bc_param(t) & 1) {
 		bc_socketpair(t, sv);
 		under = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE);
-		bc_expect(t, under != NULL, "bufferevent_socket_new(THREADSAFE)");
+		bc_expect(t, "bufferevent_socket_new(THREADSAFE)", under != NULL);
 		bc_expect_int(t, "locks allocated by the THREADSAFE socket bufferevent", bc_locks.alive - base_alive, 1);
 		memset(&l, 0, sizeof l);
 		l.fd = sv[0];
@@ -118,10 +118,10 @@ void thr_bev(struct bc_ctx *t)
 		l.under = under;
 		l.e = bc_watch(t, bufferevent_filter_new(under, NULL, NULL,
 			bc_opts(t, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE), NULL, NULL), "f");
-		bc_expect(t, l.e->bev != NULL, "bufferevent_filter_new(THREADSAFE) over a THREADSAFE bufferevent");
+		bc_expect(t, "bufferevent_filter_new(THREADSAFE) over a THREADSAFE bufferevent", l.e->bev != NULL);
 	} else {
 		bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE, "b");
-		bc_expect(t, bc_locks.alive - base_alive >= 1, "a THREADSAFE bufferevent allocates a lock");
+		bc_expect(t, "a THREADSAFE bufferevent allocates a lock", bc_locks.alive - base_alive >= 1);
 	}
 	struct bc_end *e = l.e;
 	bc_expect_int(t, "no lock held after creation", bc_locks.held, 0);
@@ -138,16 +138,16 @@ void thr_bev(struct bc_ctx *t)
 	e->on_event = th_on_event;
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "hello", 5);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "readcb");
+	bc_await(t, "readcb", bc_count(e, 'R') >= 1);
 	bc_expect_int(t, "no lock held between callbacks", bc_locks.held, 0);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "abc", 3), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'W') >= 1), "writecb");
+	bc_await(t, "writecb", bc_count(e, 'W') >= 1);
 	struct bc_bytes got = {0};
 	bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 3));
 	bc_expect_int(t, "bytes at the far end", got.len, 3);
 	bc_bytes_free(&got);
 	bc_link_finish(t, &l);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "eventcb (EOF)");
+	bc_await(t, "eventcb (EOF)", bc_count(e, 'E') >= 1);
 	bc_expect_int(t, "readcb ran with the lock held", held_in_cb[0], calls_in_cb[0]);
 	bc_expect_int(t, "writecb ran with the lock held", held_in_cb[1], calls_in_cb[1]);
 	bc_expect_int(t, "eventcb ran with the lock held", held_in_cb[2], calls_in_cb[2]);
@@ -173,13 +173,13 @@ void thr_unlock_cbs(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	bc_expect_int(t, "bufferevent_socket_connect", bufferevent_socket_connect(e->bev, (struct sockaddr *)&sin, sizeof sin), 0);
 	evutil_socket_t peer = bc_accept(t, lfd, 1000);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "CONNECTED");
+	bc_await(t, "CONNECTED", bc_count(e, 'E') >= 1);
 	bc_send(t, peer, "data", 4);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "readcb");
+	bc_await(t, "readcb", bc_count(e, 'R') >= 1);
 	bufferevent_write(e->bev, "xy", 2);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'W') >= 1), "writecb");
+	bc_await(t, "writecb", bc_count(e, 'W') >= 1);
 	shutdown(peer, SHUT_WR);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 2), "EOF");
+	bc_await(t, "EOF", bc_count(e, 'E') >= 2);
 	bc_expect_shape(t, e, "E(CONNECTED) R W E(READING|EOF)");
 	bc_expect_int(t, "callbacks ran with no lock held", held_in_cb[0] + held_in_cb[1] + held_in_cb[2], 0);
 	bc_free(e);
@@ -267,21 +267,21 @@ void thr_listener(struct bc_ctx *t)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	struct evconnlistener *l = evconnlistener_new_bind(t->base, thl_accept, NULL,
 		LEV_OPT_THREADSAFE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 8, (struct sockaddr *)&sin, sizeof sin);
-	bc_expect(t, l != NULL, "evconnlistener_new_bind(THREADSAFE)");
+	bc_expect(t, "evconnlistener_new_bind(THREADSAFE)", l != NULL);
 	bc_expect_int(t, "the listener allocates a lock", bc_locks.alive - base_alive, 1);
 	evconnlistener_set_error_cb(l, thl_error);
 	socklen_t sl = sizeof sin;
 	getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &sl);
 	evutil_socket_t c = socket(AF_INET, SOCK_STREAM, 0);
 	bc_expect_int(t, "connect", connect(c, (struct sockaddr *)&sin, sizeof sin), 0);
-	bc_expect(t, bc_wait_until(t, 1000, lst_accepts == 1), "accept callback");
+	bc_await(t, "accept callback", lst_accepts == 1);
 	bc_expect_int(t, "the accept callback runs with the listener unlocked", lst_held_in_cb, 0);
 	bc_fault_fail(evconnlistener_get_fd(l), BC_ACCEPT, EMFILE, 1);
 	evutil_socket_t c2 = socket(AF_INET, SOCK_STREAM, 0);
 	bc_expect_int(t, "connect 2", connect(c2, (struct sockaddr *)&sin, sizeof sin), 0);
-	bc_expect(t, bc_wait_until(t, 1000, lst_errs == 1), "error callback");
+	bc_await(t, "error callback", lst_errs == 1);
 	bc_expect_int(t, "the error callback runs with the listener unlocked", lst_err_held, 0);
-	bc_expect(t, bc_wait_until(t, 1000, lst_accepts == 2), "the connection is accepted once accept works");
+	bc_await(t, "the connection is accepted once accept works", lst_accepts == 2);
 	evconnlistener_set_error_cb(l, NULL);
 	evconnlistener_disable(l);
 	evconnlistener_enable(l);

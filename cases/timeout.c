@@ -75,7 +75,7 @@ void enable_read_default(struct bc_ctx *t)
 
 	bc_expect_int(t, "bufferevent_enable(EV_READ)", bufferevent_enable(e->bev, EV_READ), 0);
 	bc_expect_enabled(t, "en after enable(EV_READ)", bufferevent_get_enabled(e->bev), EV_READ | EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a readcb once EV_READ is enabled");
+	bc_await(t, "a readcb once EV_READ is enabled", bc_count(e, 'R') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "R");
 	bc_expect_int(t, "in at readcb: everything sent", bc_nth(e, 'R', 0)->in, 10);
@@ -122,12 +122,12 @@ void enable_write_off(struct bc_ctx *t)
 	bc_expect_shape(t, e, "");
 
 	bc_expect_int(t, "enable(EV_WRITE)", bufferevent_enable(e->bev, EV_WRITE), 0);
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 10) && bc_count(e, 'W') >= 1),
-		  "the bytes at the far end and a writecb");
+	bc_await(t, "the bytes at the far end and a writecb",
+		 (bc_link_recv(t, &l, &got), got.len >= 10) && bc_count(e, 'W') >= 1);
 	bc_settle(t);
 	bc_link_recv(t, &l, &got);
 	bc_expect_int(t, "bytes at the far end", got.len, 10);
-	bc_expect(t, memcmp(got.data, "0123456789", 10) == 0, "the far end got the queued bytes");
+	bc_expect(t, "the far end got the queued bytes", memcmp(got.data, "0123456789", 10) == 0);
 	bc_expect_shape(t, e, "W");
 	bc_expect_int(t, "out at writecb", bc_nth(e, 'W', 0)->out, 0);
 	bc_link_close(t, &l);
@@ -145,8 +145,8 @@ void timeout_read(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	double t0 = bc_now_ms();
 	set_read_timeout(t, e, TMO);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb for the read timeout");
-	bc_expect(t, s.at[0] - t0 >= TMO - SLACK, "the read timeout fires no earlier than its period");
+	bc_await(t, "an eventcb for the read timeout", bc_count(e, 'E') >= 1);
+	bc_expect(t, "the read timeout fires no earlier than its period", s.at[0] - t0 >= TMO - SLACK);
 	bc_run_for(t, QUIET);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT)");
 	bc_expect_enabled(t, "en inside the timeout eventcb (EV_READ already off)", bc_nth(e, 'E', 0)->enabled, EV_WRITE);
@@ -155,8 +155,8 @@ void timeout_read(struct bc_ctx *t)
 	/* Re-enabling starts a full new period. */
 	double t1 = bc_now_ms();
 	bufferevent_enable(e->bev, EV_READ);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 2), "a second read timeout after re-enabling");
-	bc_expect(t, s.at[1] - t1 >= TMO - SLACK, "the second timeout comes a full period after the re-enable");
+	bc_await(t, "a second read timeout after re-enabling", bc_count(e, 'E') >= 2);
+	bc_expect(t, "the second timeout comes a full period after the re-enable", s.at[1] - t1 >= TMO - SLACK);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT) E(READING|TIMEOUT)");
 	bc_link_close(t, &l);
@@ -182,16 +182,16 @@ void timeout_write(struct bc_ctx *t)
 	struct timeval tw = ms_tv(TMO);
 	bc_expect_int(t, "bufferevent_set_timeouts(NULL, write)", bufferevent_set_timeouts(e->bev, NULL, &tw), 0);
 	double t0 = bc_now_ms();
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "an eventcb for the write timeout");
-	bc_expect(t, s.at[0] - t0 >= TMO - SLACK, "the write timeout fires no earlier than its period");
+	bc_await(t, "an eventcb for the write timeout", bc_count(e, 'E') >= 1);
+	bc_expect(t, "the write timeout fires no earlier than its period", s.at[0] - t0 >= TMO - SLACK);
 	size_t left = out_len(e);
 	bc_run_for(t, QUIET);
 	bc_expect_shape(t, e, "E(WRITING|TIMEOUT)");
 	const struct bc_event *ev = bc_nth(e, 'E', 0);
 	bc_expect_enabled(t, "en inside the timeout eventcb (EV_WRITE already off)", ev->enabled, EV_READ);
-	bc_expect(t, ev->out > 0, "the unsent output is still there inside the eventcb");
+	bc_expect(t, "the unsent output is still there inside the eventcb", ev->out > 0);
 	bc_expect_int(t, "output length after the timeout: kept, nothing more written", out_len(e), left);
-	bc_expect(t, left > 0, "output kept");
+	bc_expect(t, "output kept", left > 0);
 	bc_link_close(t, &l);
 }
 
@@ -206,9 +206,9 @@ void timeout_nofd(struct bc_ctx *t)
 	 * expire in one loop pass, and deferred callbacks would then merge them (G9). */
 	struct timeval tr = ms_tv(TMO), tw = ms_tv(TMO);
 	bc_expect_int(t, "bufferevent_set_timeouts(read)", bufferevent_set_timeouts(e->bev, &tr, NULL), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "the read timeout eventcb");
+	bc_await(t, "the read timeout eventcb", bc_count(e, 'E') >= 1);
 	bc_expect_int(t, "bufferevent_set_timeouts(write)", bufferevent_set_timeouts(e->bev, NULL, &tw), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 2), "the write timeout eventcb");
+	bc_await(t, "the write timeout eventcb", bc_count(e, 'E') >= 2);
 	bc_run_for(t, QUIET);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT) E(WRITING|TIMEOUT)");
 	bc_expect_enabled(t, "en inside the read timeout", bc_nth(e, 'E', 0)->enabled, EV_WRITE);
@@ -249,16 +249,16 @@ void timeout_read_activity(struct bc_ctx *t)
 			bc_link_close(t, &l);
 			if (attempt < 5)
 				continue;
-			bc_fail(t, "a run with sends spaced well under the timeout", "gaps <= 30 ms",
-				"the machine stalled the loop in 5 attempts");
+			bc_fail(t, "a run with sends spaced well under the timeout",
+				"the machine stalled the loop in 5 attempts", "gaps <= 30 ms");
 		}
 		double last = bc_now_ms();
 		bc_expect_int(t, "eventcbs while bytes keep arriving", bc_count(e, 'E'), 0);
 		bc_expect_int(t, "readcbs: every byte read", bc_count(e, 'R') - r0, sends);
-		bc_expect(t, last - t0 >= 2 * tmo, "the traffic lasted over twice the timeout");
+		bc_expect(t, "the traffic lasted over twice the timeout", last - t0 >= 2 * tmo);
 		/* Once the traffic stops the timeout comes. */
-		bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "a read timeout once idle");
-		bc_expect(t, s.at[0] - last >= tmo - 2 * SLACK - every, "the timeout counts from the last read");
+		bc_await(t, "a read timeout once idle", bc_count(e, 'E') >= 1);
+		bc_expect(t, "the timeout counts from the last read", s.at[0] - last >= tmo - 2 * SLACK - every);
 		bc_settle(t);
 		bc_expect_int(t, "eventcbs", bc_count(e, 'E'), 1);
 		bc_expect_what(t, "eventcb flags", bc_nth(e, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
@@ -276,7 +276,7 @@ void timeout_read_undrained(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	set_read_timeout(t, e, TMO);
 	bc_link_send(t, &l, "z", 1);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "a read timeout with 1 byte left in the input");
+	bc_await(t, "a read timeout with 1 byte left in the input", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "R E(READING|TIMEOUT)");
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 1);
@@ -297,7 +297,7 @@ void timeout_write_idle(struct bc_ctx *t)
 	bc_expect_shape(t, e, "");
 	/* A write that goes out at once leaves the output empty again: still no timeout. */
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "abc", 3), 0);
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 3)), "the bytes at the far end");
+	bc_await(t, "the bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= 3));
 	bc_run_for(t, QUIET);
 	bc_expect_enabled(t, "en", bufferevent_get_enabled(e->bev), EV_WRITE);
 	bc_expect_int(t, "eventcbs with an empty output", bc_count(e, 'E'), 0);
@@ -330,8 +330,8 @@ void timeout_change(struct bc_ctx *t)
 		bc_expect_int(t, "set_timeouts to the short period",
 			      mode == SHORTEN_WRITE ? bufferevent_set_timeouts(e->bev, NULL, &short_tv)
 						    : bufferevent_set_timeouts(e->bev, &short_tv, NULL), 0);
-		bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "the timeout at the new, shorter period");
-		bc_expect(t, s.at[0] - t0 >= TMO - SLACK, "no earlier than the new period");
+		bc_await(t, "the timeout at the new, shorter period", bc_count(e, 'E') >= 1);
+		bc_expect(t, "no earlier than the new period", s.at[0] - t0 >= TMO - SLACK);
 		bc_settle(t);
 		bc_expect_shape(t, e, mode == SHORTEN_WRITE ? "E(WRITING|TIMEOUT)" : "E(READING|TIMEOUT)");
 	} else {
@@ -345,7 +345,7 @@ void timeout_change(struct bc_ctx *t)
 		bc_expect_enabled(t, "en", bufferevent_get_enabled(e->bev), EV_READ | EV_WRITE);
 		/* Reading itself is untouched. */
 		bc_link_send(t, &l, "abc", 3);
-		bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a readcb");
+		bc_await(t, "a readcb", bc_count(e, 'R') >= 1);
 		bc_settle(t);
 		bc_expect_shape(t, e, "R");
 	}
@@ -378,12 +378,12 @@ void timeout_read_resume(struct bc_ctx *t)
 	e->on_read = drain_input;
 	bufferevent_enable(e->bev, EV_READ);
 	set_read_timeout(t, e, TMO);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "a first read timeout");
+	bc_await(t, "a first read timeout", bc_count(e, 'E') >= 1);
 	bc_expect_enabled(t, "en inside the first timeout, before the re-enable", bc_nth(e, 'E', 0)->enabled,
 			  EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a readcb after the re-enable");
+	bc_await(t, "a readcb after the re-enable", bc_count(e, 'R') >= 1);
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 3);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 2), "a second read timeout (the timer runs again)");
+	bc_await(t, "a second read timeout (the timer runs again)", bc_count(e, 'E') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT) R E(READING|TIMEOUT)");
 	bc_expect_enabled(t, "en after the second timeout", bufferevent_get_enabled(e->bev), EV_WRITE);
@@ -408,12 +408,12 @@ void timeout_free_in_eventcb(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 	struct timeval tr = ms_tv(TMO), tw = ms_tv(TMO);
 	bufferevent_set_timeouts(e->bev, &tr, &tw); /* a write timeout too: nothing may follow the free */
-	bc_expect(t, bc_wait_until(t, 1000, e->freed), "an eventcb that frees");
+	bc_await(t, "an eventcb that frees", e->freed);
 	bc_run_for(t, QUIET); /* no other timer of the freed bufferevent may fire */
 	bc_expect_shape(t, e, "E(READING|TIMEOUT)");
 	if (l.peer >= 0)
-		bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(l.peer, &got), got.eof)),
-			  "EOF at the peer (CLOSE_ON_FREE)");
+		bc_await(t, "EOF at the peer (CLOSE_ON_FREE)",
+			 (bc_recv_avail(l.peer, &got), got.eof));
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
@@ -436,8 +436,8 @@ void enable_write_off_filter(struct bc_ctx *t)
 	bc_expect_shape(t, e, "");
 	/* The next write pushes everything. */
 	bufferevent_write(e->bev, "!", 1);
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 11)), "11 bytes at the peer");
-	bc_expect(t, memcmp(got.data, "0123456789!", 11) == 0, "the bytes in order");
+	bc_await(t, "11 bytes at the peer", (bc_link_recv(t, &l, &got), got.len >= 11));
+	bc_expect(t, "the bytes in order", memcmp(got.data, "0123456789!", 11) == 0);
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }

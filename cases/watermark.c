@@ -103,12 +103,12 @@ void wm_read_low(struct bc_ctx *t)
 	bufferevent_enable(e->bev, EV_READ);
 
 	bc_link_send(t, &l, p, 5);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 5), "5 bytes read into the input");
+	bc_await(t, "5 bytes read into the input", in_len(e) == 5);
 	bc_passes(t, 3);
 	bc_expect_int(t, "readcb calls with in=5 < low=10", bc_count(e, 'R'), 0);
 
 	bc_link_send(t, &l, p + 5, 5);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a readcb once in reaches 10");
+	bc_await(t, "a readcb once in reaches 10", bc_count(e, 'R') >= 1);
 	bc_passes(t, 3);
 	bc_expect_int(t, "readcb calls", bc_count(e, 'R'), 1);
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 10);
@@ -125,7 +125,7 @@ void wm_read_high_stop(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
 
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a first readcb");
+	bc_await(t, "a first readcb", bc_count(e, 'R') >= 1);
 	bc_expect_int(t, "in at the first readcb", bc_nth(e, 'R', 0)->in, 20);
 	/* A few more passes: nothing more may arrive (libevent re-runs readcb
 	 * here, see wm.read.high.spin; that is not this case's business). */
@@ -140,16 +140,16 @@ void wm_read_high_stop(struct bc_ctx *t)
 
 	/* Drain 15 outside any callback: reading resumes on its own and refills to 20. */
 	bc_expect_int(t, "evbuffer_drain(input, 15)", evbuffer_drain(bufferevent_get_input(e->bev), 15), 0);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 20 && held(&l) == 65),
-		  "input refilled to 20, 65 bytes still held below");
+	bc_await(t, "input refilled to 20, 65 bytes still held below",
+		 in_len(e) == 20 && held(&l) == 65);
 	bc_passes(t, 3);
 	bc_expect_int(t, "input length after the refill", in_len(e), 20);
 	bc_expect_int(t, "bytes held below after the refill", held(&l), 65);
 
 	unsigned char buf[20];
 	bc_expect_int(t, "evbuffer_remove", evbuffer_remove(bufferevent_get_input(e->bev), buf, 20), 20);
-	bc_expect(t, bc_pattern_mismatch(buf, 5, 15) < 0 && bc_pattern_mismatch(buf + 5, 15, 20) < 0,
-		  "input holds stream bytes 15..35 in order");
+	bc_expect(t, "input holds stream bytes 15..35 in order",
+		  bc_pattern_mismatch(buf, 5, 15) < 0 && bc_pattern_mismatch(buf + 5, 15, 20) < 0);
 	bc_link_close(t, &l);
 }
 
@@ -164,7 +164,7 @@ void wm_read_high_drain_in_cb(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
 	link_send_pattern(t, &l, 100, 0);
 
-	bc_expect(t, bc_wait_until(t, 1000, got.len >= 100), "all 100 bytes through readcb");
+	bc_await(t, "all 100 bytes through readcb", got.len >= 100);
 	bc_passes(t, 3);
 	bc_expect_pattern(t, "bytes drained in readcb", &got, 100);
 	bc_expect_shape(t, e, "R R R R");
@@ -182,7 +182,7 @@ void wm_read_high_lower_raise(struct bc_ctx *t)
 	struct bc_link l;
 	struct bc_end *e = link_reader(t, &l);
 	link_send_pattern(t, &l, 50, 0);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 50), "50 bytes in the input");
+	bc_await(t, "50 bytes in the input", in_len(e) == 50);
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 30); /* below the current input */
 	link_send_pattern(t, &l, 50, 50);
@@ -194,19 +194,19 @@ void wm_read_high_lower_raise(struct bc_ctx *t)
 	unsigned r_before = bc_count(e, 'R');
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 80); /* above it: resume up to 80 */
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 80), "input refilled after raising H to 80");
+	bc_await(t, "input refilled after raising H to 80", in_len(e) >= 80);
 	bc_expect_int(t, "input length after raising H to 80", in_len(e), 80);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') > r_before), "a readcb for the refill");
+	bc_await(t, "a readcb for the refill", bc_count(e, 'R') > r_before);
 	bc_expect_int(t, "in at the refill readcb", bc_nth(e, 'R', r_before)->in, 80);
 
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 0); /* unlimited: the rest comes in */
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 100), "everything read after H=0");
+	bc_await(t, "everything read after H=0", in_len(e) >= 100);
 	bc_expect_int(t, "input length after H=0", in_len(e), 100);
 	bc_expect_int(t, "bytes left below", held(&l), 0);
 
 	unsigned char buf[100];
 	evbuffer_remove(bufferevent_get_input(e->bev), buf, 100);
-	bc_expect(t, bc_pattern_mismatch(buf, 100, 0) < 0, "input holds the stream in order");
+	bc_expect(t, "input holds the stream in order", bc_pattern_mismatch(buf, 100, 0) < 0);
 	bc_expect_int(t, "eventcb calls", bc_count(e, 'E'), 0);
 	bc_link_close(t, &l);
 }
@@ -229,7 +229,7 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 20), "input filled to the high watermark");
+	bc_await(t, "input filled to the high watermark", in_len(e) >= 20);
 
 	bc_run_for(t, 3 * ms);
 	bc_expect_int(t, "eventcb calls while suspended by the high watermark", bc_count(e, 'E'), 0);
@@ -238,22 +238,25 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 
 	/* Control: once unlimited, the rest is read and the idle timeout does fire. */
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'E') >= 1), "a read timeout after resuming");
+	bc_await(t, "a read timeout after resuming", bc_count(e, 'E') >= 1);
 	bc_expect_int(t, "input length at the timeout", bc_nth(e, 'E', 0)->in, 100);
 	bc_expect_what(t, "eventcb flags", bc_nth(e, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
 	bc_link_close(t, &l);
 }
 
 /* ---- E6 (QUIRK): readcb re-run while it leaves in >= H ---- */
-/* In a QUIRK case every difference from libevent goes through bc_quirk_differs. */
-static void quirk_check(struct bc_ctx *t, bool ok, const char *check, const char *expected,
-			long long actual)
+/* bc_quirk_differs unless ok, with `actual` shown as a number; a macro like the
+ * assertions, so the difference is reported at the caller's line, on `ok`. */
+#define quirk_check(t, check, ok, actual, expected) \
+	quirk_check_((t), BC_WHERE, #ok, (check), (ok), (actual), (expected))
+static void quirk_check_(struct bc_ctx *t, const char *where, const char *expr, const char *check,
+			 bool ok, long long actual, const char *expected)
 {
 	if (ok)
 		return;
 	char a[32];
 	snprintf(a, sizeof a, "%lld", actual);
-	bc_quirk_differs(t, check, expected, a);
+	bc_fail_(t, where, expr, check, a, expected);
 }
 
 void wm_read_high_spin(struct bc_ctx *t)
@@ -263,20 +266,20 @@ void wm_read_high_spin(struct bc_ctx *t)
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
 	bool first = bc_wait_until(t, 1000, bc_count(e, 'R') >= 1);
-	quirk_check(t, first, "readcb calls", ">= 1", bc_count(e, 'R'));
+	quirk_check(t, "readcb calls", first, bc_count(e, 'R'), ">= 1");
 	bc_passes(t, 5);
 	unsigned n = bc_count(e, 'R');
 	bufferevent_disable(e->bev, EV_READ); /* the documented way out of the loop */
-	quirk_check(t, n >= 2, "readcb calls in 6 passes with in >= high watermark", ">= 2", n);
+	quirk_check(t, "readcb calls in 6 passes with in >= high watermark", n >= 2, n, ">= 2");
 	for (unsigned i = 0; i < n && i < BC_MAX_EVENTS; i++)
-		quirk_check(t, bc_nth(e, 'R', i)->in == 20, "in at every readcb", "20", bc_nth(e, 'R', i)->in);
+		quirk_check(t, "in at every readcb", bc_nth(e, 'R', i)->in == 20, bc_nth(e, 'R', i)->in, "20");
 	/* libevent still runs the one re-run already queued (with en=W), then stops. */
 	bc_passes(t, 3);
 	unsigned m = bc_count(e, 'R');
-	quirk_check(t, m <= n + 1, "readcb calls after disabling EV_READ (at most the queued one)", "<= n+1",
-		    (long long)m - n);
+	quirk_check(t, "readcb calls after disabling EV_READ (at most the queued one)", m <= n + 1,
+		    (long long)m - n, "<= n+1");
 	bc_passes(t, 3);
-	quirk_check(t, bc_count(e, 'R') == m, "readcb calls once EV_READ is disabled", "no more", bc_count(e, 'R') - m);
+	quirk_check(t, "readcb calls once EV_READ is disabled", bc_count(e, 'R') == m, bc_count(e, 'R') - m, "no more");
 	bc_link_close(t, &l);
 }
 
@@ -291,8 +294,8 @@ void wm_write_high_ignored(struct bc_ctx *t)
 	bc_pattern(p, sizeof p, 0);
 	bc_expect_int(t, "bufferevent_write(100) with write high watermark 10", bufferevent_write(e->bev, p, 100), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 100) && bc_count(e, 'W') >= 1),
-		  "all 100 bytes at the far end and a writecb");
+	bc_await(t, "all 100 bytes at the far end and a writecb",
+		 (bc_link_recv(t, &l, &got), got.len >= 100) && bc_count(e, 'W') >= 1);
 	bc_settle(t);
 	bc_link_recv(t, &l, &got);
 	bc_expect_pattern(t, "bytes at the far end", &got, 100);
@@ -319,10 +322,10 @@ void wm_read_high_timeout_rearmed(struct bc_ctx *t)
 	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
-	bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 20), "input filled to the high watermark");
+	bc_await(t, "input filled to the high watermark", in_len(e) >= 20);
 	double t0 = bc_now_ms();
-	bc_expect(t, bc_wait_until(t, 10 * ms, bc_count(e, 'E') >= 1), "a read timeout while held at the high watermark");
-	bc_expect(t, bc_now_ms() - t0 <= 10 * ms, "in time");
+	bc_expect(t, "a read timeout while held at the high watermark", bc_wait_until(t, 10 * ms, bc_count(e, 'E') >= 1));
+	bc_expect(t, "in time", bc_now_ms() - t0 <= 10 * ms);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT)");
 	bc_expect_int(t, "in at the timeout", bc_nth(e, 'E', 0)->in, 20);
@@ -347,12 +350,12 @@ void wm_read_high_filter_stall(struct bc_ctx *t)
 	if (raise) {
 		/* in=50 with H=0, then H=30 (suspends), 50 more, H=80 takes 30 of them. */
 		link_send_pattern(t, &l, 50, 0);
-		bc_expect(t, bc_wait_until(t, 1000, in_len(e) == 50), "50 bytes in the input");
+		bc_await(t, "50 bytes in the input", in_len(e) == 50);
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
 		link_send_pattern(t, &l, 50, 50);
 		bc_passes(t, 3);
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 80);
-		bc_expect(t, bc_wait_until(t, 1000, in_len(e) >= 80), "input at 80");
+		bc_await(t, "input at 80", in_len(e) >= 80);
 		bufferevent_disable(e->bev, EV_READ); /* stop the E6 re-run, then allow all */
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 0);
 		bufferevent_enable(e->bev, EV_READ);
@@ -360,7 +363,7 @@ void wm_read_high_filter_stall(struct bc_ctx *t)
 		bufferevent_setwatermark(e->bev, EV_READ, 0, 30);
 		e->on_read = drain_all;
 		link_send_pattern(t, &l, 100, 0);
-		bc_expect(t, bc_wait_until(t, 1000, bc_count(e, 'R') >= 1), "a first readcb");
+		bc_await(t, "a first readcb", bc_count(e, 'R') >= 1);
 	}
 	bc_run_for(t, 30);
 	size_t want_in = raise ? 80 : 0, want_held = raise ? 20 : 70;

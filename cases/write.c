@@ -14,7 +14,7 @@ static size_t out_len(const struct bc_end *e)
 static void expect_writecbs_at_or_below(struct bc_ctx *t, const struct bc_end *e, size_t low)
 {
 	for (unsigned i = 0; i < bc_count(e, 'W'); i++)
-		bc_expect(t, bc_nth(e, 'W', i)->out <= low, "no writecb while out > low watermark");
+		bc_expect(t, "no writecb while out > low watermark", bc_nth(e, 'W', i)->out <= low);
 }
 
 void write_short_capped(struct bc_ctx *t)
@@ -25,14 +25,14 @@ void write_short_capped(struct bc_ctx *t)
 	bc_fault_cap(sv[0], (size_t)bc_param(t));
 
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "0123456789", 10), 0);
-	bc_expect(t, bc_wait_until(t, 1000, bc_fault_ncalls(sv[0], BC_WRITE) >= 1), "a first writev");
+	bc_await(t, "a first writev", bc_fault_ncalls(sv[0], BC_WRITE) >= 1);
 	bc_expect_int(t, "output length after the first short write",
 		      evbuffer_get_length(bufferevent_get_output(a->bev)), 10 - bc_param(t));
 	bc_expect_shape(t, a, "");
 
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 10) && bc_count(a, 'W') > 0),
-		  "all bytes at the peer and a writecb");
+	bc_await(t, "all bytes at the peer and a writecb",
+		 (bc_recv_avail(sv[1], &got), got.len >= 10) && bc_count(a, 'W') > 0);
 	bc_passes(t, 3); /* nothing more once drained: still exactly one writecb */
 	bc_recv_avail(sv[1], &got);
 	bc_expect_str(t, "bytes at the peer", (bc_bytes_add(&got, "", 1), (char *)got.data), "0123456789");
@@ -89,10 +89,10 @@ void write_short_pattern(struct bc_ctx *t)
 	bc_expect_int(t, "output length right after bufferevent_write", out_len(a), n);
 	bc_expect_shape(t, a, "");
 
-	bc_expect(t, bc_wait_until(t, 2000, short_step(&s)), "output drained");
-	bc_expect(t, s.calls >= (n + s.cap - 1) / s.cap, "at least n/cap writev calls");
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &s.got), s.got.len >= n) && bc_count(a, 'W') > 0),
-		  "all bytes at the peer and a writecb");
+	bc_expect(t, "output drained", bc_wait_until(t, 2000, short_step(&s)));
+	bc_expect(t, "at least n/cap writev calls", s.calls >= (n + s.cap - 1) / s.cap);
+	bc_await(t, "all bytes at the peer and a writecb",
+		 (bc_recv_avail(sv[1], &s.got), s.got.len >= n) && bc_count(a, 'W') > 0);
 	unsigned calls = bc_fault_ncalls(sv[0], BC_WRITE);
 	bc_passes(t, 3);
 	bc_recv_avail(sv[1], &s.got);
@@ -121,9 +121,9 @@ void write_large(struct bc_ctx *t)
 	bc_expect_int(t, "output length right after bufferevent_write", out_len(a), n);
 	bc_expect_shape(t, a, "");
 
-	bc_expect(t, bc_wait_until(t, 5000, got.len >= n && bc_count(a, 'W') > 0),
-		  "all bytes at the peer and a writecb");
-	bc_expect(t, bc_fault_ncalls(sv[0], BC_WRITE) >= 2, "the output goes out over several writev calls");
+	bc_expect(t, "all bytes at the peer and a writecb",
+		  bc_wait_until(t, 5000, got.len >= n && bc_count(a, 'W') > 0));
+	bc_expect(t, "the output goes out over several writev calls", bc_fault_ncalls(sv[0], BC_WRITE) >= 2);
 	unsigned calls = bc_fault_ncalls(sv[0], BC_WRITE);
 	bc_passes(t, 3);
 	bc_expect_pattern(t, "bytes at the peer", &got, n);
@@ -158,7 +158,7 @@ void write_max_single(struct bc_ctx *t)
 	if (max != 16384) {
 		char act[64];
 		snprintf(act, sizeof act, "%zu", max);
-		bc_quirk_differs(t, "largest byte count one write call asked for", "16384", act);
+		bc_quirk_differs(t, "largest byte count one write call asked for", act, "16384");
 	}
 }
 
@@ -174,8 +174,8 @@ void write_lowwm(struct bc_ctx *t)
 	bc_pattern(buf, sizeof buf, 0);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, buf, sizeof buf), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= sizeof buf) && out_len(a) == 0),
-		  "all bytes at the peer");
+	bc_await(t, "all bytes at the peer",
+		 (bc_recv_avail(sv[1], &got), got.len >= sizeof buf) && out_len(a) == 0);
 	bc_passes(t, 3);
 	bc_expect_pattern(t, "bytes at the peer", &got, sizeof buf);
 	bc_expect_shape(t, a, "W W W");
@@ -203,8 +203,8 @@ void write_zero(struct bc_ctx *t)
 	/* The bufferevent still works: a real write afterwards is sent and calls back once. */
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "abc", 3), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 3) && bc_count(a, 'W') > 0),
-		  "the later bytes at the peer and a writecb");
+	bc_await(t, "the later bytes at the peer and a writecb",
+		 (bc_recv_avail(sv[1], &got), got.len >= 3) && bc_count(a, 'W') > 0);
 	bc_expect_shape(t, a, "W");
 	bc_free(a);
 	close(sv[1]);
@@ -222,7 +222,7 @@ void write_enable_empty(struct bc_ctx *t)
 	bc_expect_shape(t, a, ""); /* enabling EV_READ alone: nothing */
 
 	bufferevent_enable(a->bev, EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 1), "a writecb after enable(EV_WRITE)");
+	bc_await(t, "a writecb after enable(EV_WRITE)", bc_count(a, 'W') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -230,7 +230,7 @@ void write_enable_empty(struct bc_ctx *t)
 
 	bufferevent_disable(a->bev, EV_WRITE);
 	bufferevent_enable(a->bev, EV_WRITE);
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(a, 'W') >= 2), "another writecb after re-enabling EV_WRITE");
+	bc_await(t, "another writecb after re-enabling EV_WRITE", bc_count(a, 'W') >= 2);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W W");
 	bc_free(a);
@@ -251,8 +251,8 @@ void write_nofd(struct bc_ctx *t)
 	bc_socketpair(t, sv);
 	bc_expect_int(t, "bufferevent_setfd", bufferevent_setfd(a->bev, sv[0]), 0);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
-		  "the buffered bytes at the peer and a writecb");
+	bc_await(t, "the buffered bytes at the peer and a writecb",
+		 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
@@ -277,8 +277,8 @@ void write_flush_noop(struct bc_ctx *t)
 	bc_expect_shape(t, a, "");
 	/* The loop still sends the bytes as usual. */
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0),
-		  "the bytes at the peer and a writecb");
+	bc_await(t, "the bytes at the peer and a writecb",
+		 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 	bc_settle(t);
 	bc_expect_shape(t, a, "W");
 	bc_free(a);
@@ -322,16 +322,16 @@ void write_helpers(struct bc_ctx *t)
 	if (l.fd >= 0 && !l.under) /* a pair or filter may pass the bytes on inside the call */
 		bc_expect_int(t, "output length after write_buffer", out_len(l.e), 10);
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= 10)), "the bytes at the far end");
-	bc_expect(t, memcmp(got.data, "0123456789", 10) == 0, "the far end got the moved bytes");
+	bc_await(t, "the bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= 10));
+	bc_expect(t, "the far end got the moved bytes", memcmp(got.data, "0123456789", 10) == 0);
 
 	bufferevent_enable(bev, EV_READ);
 	struct evbuffer *in = bufferevent_get_input(bev);
 	bc_link_send(t, &l, "abcdefghij", 10);
-	bc_expect(t, bc_wait_until(t, 1000, evbuffer_get_length(in) >= 10), "10 bytes in the input");
+	bc_await(t, "10 bytes in the input", evbuffer_get_length(in) >= 10);
 	char buf[32] = { 0 };
 	bc_expect_int(t, "bufferevent_read of 4", (long long)bufferevent_read(bev, buf, 4), 4);
-	bc_expect(t, memcmp(buf, "abcd", 4) == 0, "bufferevent_read copies the first bytes");
+	bc_expect(t, "bufferevent_read copies the first bytes", memcmp(buf, "abcd", 4) == 0);
 	bc_expect_int(t, "input length after reading 4", evbuffer_get_length(in), 6);
 	memset(buf, 0, sizeof buf);
 	bc_expect_int(t, "bufferevent_read of more than there is", (long long)bufferevent_read(bev, buf, sizeof buf), 6);
@@ -339,13 +339,13 @@ void write_helpers(struct bc_ctx *t)
 	bc_expect_int(t, "input length after reading all", evbuffer_get_length(in), 0);
 
 	bc_link_send(t, &l, "klmnopq", 7);
-	bc_expect(t, bc_wait_until(t, 1000, evbuffer_get_length(in) >= 7), "7 bytes in the input");
+	bc_await(t, "7 bytes in the input", evbuffer_get_length(in) >= 7);
 	struct evbuffer *dst = evbuffer_new();
 	evbuffer_add(dst, ">", 1);
 	bc_expect_int(t, "bufferevent_read_buffer", bufferevent_read_buffer(bev, dst), 0);
 	bc_expect_int(t, "input length after read_buffer", evbuffer_get_length(in), 0);
 	bc_expect_int(t, "destination length (appended)", evbuffer_get_length(dst), 8);
-	bc_expect(t, memcmp(evbuffer_pullup(dst, -1), ">klmnopq", 8) == 0, "read_buffer appends the input in order");
+	bc_expect(t, "read_buffer appends the input in order", memcmp(evbuffer_pullup(dst, -1), ">klmnopq", 8) == 0);
 	evbuffer_free(src);
 	evbuffer_free(dst);
 	bc_bytes_free(&got);
@@ -364,8 +364,8 @@ void write_drain_link(struct bc_ctx *t)
 	/* A pair moves the bytes to its partner inside bufferevent_write, and a filter
 	 * without DEFER_CALLBACKS even calls writecb inside it: only the end state counts. */
 	struct bc_bytes got = { 0 };
-	bc_expect(t, bc_wait_until(t, 1000, (bc_link_recv(t, &l, &got), got.len >= n) && bc_count(l.e, 'W') > 0),
-		  "all bytes at the far end and a writecb");
+	bc_await(t, "all bytes at the far end and a writecb",
+		 (bc_link_recv(t, &l, &got), got.len >= n) && bc_count(l.e, 'W') > 0);
 	bc_settle(t);
 	bc_link_recv(t, &l, &got);
 	bc_expect_pattern(t, "bytes at the far end", &got, n);

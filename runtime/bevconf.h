@@ -83,21 +83,75 @@ const char *bc_shape(const struct bc_end *e);
 const char *bc_what_str(short what);
 const char *bc_enabled_str(short en);
 
-/* ---- assertions: on failure they print requirement, expected vs actual and the trace ---- */
-void bc_fail(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
-	__attribute__((noreturn));
-void bc_expect_int(struct bc_ctx *t, const char *check, long long actual, long long expected);
-void bc_expect_str(struct bc_ctx *t, const char *check, const char *actual, const char *expected);
-void bc_expect_shape(struct bc_ctx *t, const struct bc_end *e, const char *expected);
-void bc_expect_what(struct bc_ctx *t, const char *check, short actual, short expected);
-void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short expected);
-void bc_expect_errno(struct bc_ctx *t, const char *check, int actual, int expected);
-#define bc_expect(t, cond, check) \
-	do { if (!(cond)) bc_fail((t), (check), "true", "false: " #cond); } while (0)
-/* Same as bc_fail; reads better in a QUIRK case, where any failed check ends the case
- * as "differs from libevent" (reported, not counted). */
-void bc_quirk_differs(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
-	__attribute__((noreturn));
+/* ---- assertions (trace.c) ----
+ * One argument order everywhere: (t, label, actual, expected).
+ *   label     the readable check, shown as "check" in the console and results.jsonl
+ *   actual    the value under test; the expression, as written, is shown too ("expr")
+ *   expected  what it must be
+ * bc_expect and bc_await take (t, label, cond): the condition is the actual.
+ * Each is a macro that also passes its location, BC_WHERE ("cases/write.c:27"). A failed
+ * assertion ends the case with label, expected vs actual, location, expression and the
+ * trace; in a QUIRK case it ends as "differs from libevent" (reported, not counted). */
+#define BC_STR_(x) #x
+#define BC_XSTR_(x) BC_STR_(x)
+#define BC_WHERE __FILE__ ":" BC_XSTR_(__LINE__)
+/* Integers; strings (NULL shows as "(null)"); eventcb flags ("READING|EOF");
+ * bufferevent_get_enabled() values ("R|W"); errno values ("32 (Broken pipe)"). */
+#define bc_expect_int(t, label, actual, expected) \
+	bc_expect_int_((t), BC_WHERE, #actual, (label), (actual), (expected))
+#define bc_expect_str(t, label, actual, expected) \
+	bc_expect_str_((t), BC_WHERE, #actual, (label), (actual), (expected))
+#define bc_expect_what(t, label, actual, expected) \
+	bc_expect_what_((t), BC_WHERE, #actual, (label), (actual), (expected))
+#define bc_expect_enabled(t, label, actual, expected) \
+	bc_expect_enabled_((t), BC_WHERE, #actual, (label), (actual), (expected))
+#define bc_expect_errno(t, label, actual, expected) \
+	bc_expect_errno_((t), BC_WHERE, #actual, (label), (actual), (expected))
+/* cond holds now; else expected "true", actual "false: <cond>". */
+#define bc_expect(t, label, cond) \
+	do { if (!(cond)) bc_fail_((t), BC_WHERE, #cond, (label), "false: " #cond, "true"); } while (0)
+/* The deadline for anything that should happen (a callback, bytes at the peer). */
+#define BC_DEADLINE_MS 1000
+/* Wait until cond holds, within BC_DEADLINE_MS, or fail (expected "true within 1000 ms"):
+ * how a case waits for what should happen. A longer deadline is written out:
+ * bc_expect(t, label, bc_wait_until(t, ms, cond)). */
+#define bc_await(t, label, cond) \
+	do { if (!bc_wait_until((t), BC_DEADLINE_MS, cond)) \
+		bc_fail_((t), BC_WHERE, #cond, (label), "false: " #cond, \
+			 "true within " BC_XSTR_(BC_DEADLINE_MS) " ms"); } while (0)
+/* Fail now, for a condition the case has tested itself: actual and expected are strings;
+ * no expression is shown. */
+#define bc_fail(t, label, actual, expected) \
+	bc_fail_((t), BC_WHERE, NULL, (label), (actual), (expected))
+/* Same as bc_fail; reads better in a QUIRK case. */
+#define bc_quirk_differs(t, label, actual, expected) \
+	bc_fail_((t), BC_WHERE, NULL, (label), (actual), (expected))
+/* Two keep their natural shapes: */
+/* The callbacks recorded on e, as bc_shape renders them, are `expected` ("" for none);
+ * the label is "callbacks on <e's name>". */
+#define bc_expect_shape(t, e, expected) \
+	bc_expect_shape_((t), BC_WHERE, "bc_shape(" #e ")", (e), (expected))
+/* b holds exactly n bytes of the cyclic pattern of bc_pattern (implemented in sock.c). */
+#define bc_expect_pattern(t, label, b, n) \
+	bc_expect_pattern_((t), BC_WHERE, #b, (label), (b), (n))
+/* What the macros call, with `where` and `expr` (NULL: none) first. A helper that checks on
+ * its caller's behalf can be a macro too and pass its own BC_WHERE on (eb_expect_bytes). */
+void bc_fail_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+	      const char *actual, const char *expected) __attribute__((noreturn));
+void bc_expect_int_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		    long long actual, long long expected);
+void bc_expect_str_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		    const char *actual, const char *expected);
+void bc_expect_what_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		     short actual, short expected);
+void bc_expect_enabled_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+			short actual, short expected);
+void bc_expect_errno_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		      int actual, int expected);
+void bc_expect_shape_(struct bc_ctx *t, const char *where, const char *expr, const struct bc_end *e,
+		      const char *expected);
+void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+			const struct bc_bytes *b, size_t n);
 
 /* ---- event-driven waiting (wait.c) ---- */
 /* One loop pass that never blocks: EVLOOP_ONCE|EVLOOP_NONBLOCK. */
@@ -107,7 +161,8 @@ void bc_passes(struct bc_ctx *t, int n);
 void bc_deadline_begin_(struct bc_ctx *t, int ms);
 bool bc_deadline_step_(struct bc_ctx *t);
 void bc_deadline_end_(struct bc_ctx *t);
-/* Run blocking loop passes until cond holds or ms pass; yields the final value of cond. */
+/* Run blocking loop passes until cond holds or ms pass; yields the final value of cond.
+ * To wait for what must happen, or fail, use bc_await (with the assertions above). */
 #define bc_wait_until(t, ms, cond) ({ \
 	bc_deadline_begin_((t), (ms)); \
 	while (!(cond) && bc_deadline_step_(t)) {} \
@@ -151,8 +206,7 @@ void bc_bytes_free(struct bc_bytes *b);
 void bc_pattern(unsigned char *buf, size_t n, size_t offset);
 /* Index of the first byte of b that breaks the pattern from offset 0, or -1. */
 long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset);
-/* Fails unless b holds exactly n bytes of the pattern. */
-void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_bytes *b, size_t n);
+/* bc_expect_pattern (with the assertions above): b holds exactly n bytes of the pattern. */
 
 /* ---- errno witness for deferred callbacks (witness.c) ---- */
 /* A deferred eventcb runs after the failing syscall, later in the loop, so a value merely

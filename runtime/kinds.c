@@ -18,7 +18,7 @@ void bc_link_open(struct bc_ctx *t, struct bc_link *l, int opts, const char *nam
 	if (t->param & BC_PAIR) {
 		struct bufferevent *p[2];
 		if (bufferevent_pair_new(t->base, opts, p) != 0)
-			bc_fail(t, "bufferevent_pair_new", "0", "-1");
+			bc_fail(t, "bufferevent_pair_new", "-1", "0");
 		l->e = bc_watch(t, p[0], name);
 		l->partner = p[1];
 		bufferevent_enable(l->partner, EV_READ);
@@ -32,7 +32,7 @@ void bc_link_open(struct bc_ctx *t, struct bc_link *l, int opts, const char *nam
 		/* The underlying socket bufferevent is owned by the filter (CLOSE_ON_FREE on both). */
 		l->under = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
 		if (!l->under)
-			bc_fail(t, "bufferevent_socket_new (underlying)", "a bufferevent", "NULL");
+			bc_fail(t, "bufferevent_socket_new (underlying)", "NULL", "a bufferevent");
 		l->e = bc_watch(t, bufferevent_filter_new(l->under, NULL, NULL,
 							   opts | BEV_OPT_CLOSE_ON_FREE, NULL, NULL), name);
 		return;
@@ -44,7 +44,7 @@ void bc_link_send(struct bc_ctx *t, struct bc_link *l, const void *p, size_t n)
 {
 	if (l->partner) {
 		if (bufferevent_write(l->partner, p, n) != 0)
-			bc_fail(t, "bufferevent_write on the pair partner", "0", "-1");
+			bc_fail(t, "bufferevent_write on the pair partner", "-1", "0");
 	} else
 		bc_send(t, l->peer, p, n);
 }
@@ -67,9 +67,9 @@ void bc_link_finish(struct bc_ctx *t, struct bc_link *l)
 {
 	if (l->partner) {
 		if (bufferevent_flush(l->partner, EV_WRITE, BEV_FINISHED) < 0)
-			bc_fail(t, "bufferevent_flush(partner, EV_WRITE, BEV_FINISHED)", ">= 0", "-1");
+			bc_fail(t, "bufferevent_flush(partner, EV_WRITE, BEV_FINISHED)", "-1", ">= 0");
 	} else if (shutdown(l->peer, SHUT_WR) != 0)
-		bc_fail(t, "harness: shutdown(peer, SHUT_WR)", "0", "-1");
+		bc_fail(t, "harness: shutdown(peer, SHUT_WR)", "-1", "0");
 }
 
 void bc_link_close(struct bc_ctx *t, struct bc_link *l)

@@ -11,10 +11,8 @@
 
 #include "bevconf.h"
 
-static void fail_errno(struct bc_ctx *t, const char *what)
-{
-	bc_fail(t, what, "success", strerror(errno));
-}
+/* A macro, so the failure's location is the failing call's line. */
+#define fail_errno(t, what) bc_fail((t), (what), strerror(errno), "success")
 
 void bc_socketpair(struct bc_ctx *t, evutil_socket_t sv[2])
 {
@@ -55,7 +53,7 @@ evutil_socket_t bc_accept(struct bc_ctx *t, evutil_socket_t lfd, int ms)
 {
 	struct pollfd p = { lfd, POLLIN, 0 };
 	if (poll(&p, 1, ms) != 1)
-		bc_fail(t, "harness: accept within deadline", "a connection", "none");
+		bc_fail(t, "harness: accept within deadline", "none", "a connection");
 	evutil_socket_t fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		fail_errno(t, "harness: accept4");
@@ -68,7 +66,7 @@ void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n)
 	if (w < 0)
 		fail_errno(t, "harness: send to peer");
 	if ((size_t)w != n)
-		bc_fail(t, "harness: send to peer", "all bytes taken", "a short write");
+		bc_fail(t, "harness: send to peer", "a short write", "all bytes taken");
 }
 
 size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b)
@@ -99,7 +97,7 @@ void bc_peer_reader(struct bc_ctx *t, evutil_socket_t fd, struct bc_bytes *b)
 {
 	struct event *ev = event_new(t->base, fd, EV_READ | EV_PERSIST, on_peer_readable, b);
 	if (!ev || event_add(ev, NULL) != 0 || t->nowned == 8)
-		bc_fail(t, "harness: peer reader event", "added", "failed");
+		bc_fail(t, "harness: peer reader event", "failed", "added");
 	t->owned[t->nowned++] = ev;
 }
 
@@ -141,20 +139,21 @@ long bc_pattern_mismatch(const unsigned char *buf, size_t n, size_t offset)
 	return -1;
 }
 
-void bc_expect_pattern(struct bc_ctx *t, const char *check, const struct bc_bytes *b, size_t n)
+void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+			const struct bc_bytes *b, size_t n)
 {
 	char a[96];
 	if (b->len != n) {
 		snprintf(a, sizeof a, "%zu bytes", b->len);
 		char x[32];
 		snprintf(x, sizeof x, "%zu bytes", n);
-		bc_fail(t, check, x, a);
+		bc_fail_(t, where, expr, label, a, x);
 	}
 	long at = bc_pattern_mismatch(b->data, b->len, 0);
 	if (at >= 0) {
 		snprintf(a, sizeof a, "byte %ld is %u, pattern says %u (lost, duplicated or reordered)",
 			 at, b->data[at], (unsigned)(at % 251));
-		bc_fail(t, check, "the cyclic pattern, byte for byte", a);
+		bc_fail_(t, where, expr, label, a, "the cyclic pattern, byte for byte");
 	}
 }
 
@@ -162,7 +161,7 @@ int bc_stderr_silence(struct bc_ctx *t)
 {
 	fflush(stderr);
 	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	bc_expect(t, saved >= 0 && null >= 0 && dup2(null, 2) == 2, "harness: silence stderr");
+	bc_expect(t, "harness: silence stderr", saved >= 0 && null >= 0 && dup2(null, 2) == 2);
 	close(null);
 	return saved;
 }

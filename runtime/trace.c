@@ -67,7 +67,7 @@ static void record(struct bc_end *e, char kind, short what)
 		render(line, 256, e, &ev);
 		strcat(line, "  <-- after bufferevent_free");
 		bc_note_trace(line);
-		bc_fail(t, "no callback after bufferevent_free", "none", line);
+		bc_fail(t, "no callback after bufferevent_free", line, "none");
 	}
 	ev.in = evbuffer_get_length(bufferevent_get_input(e->bev));
 	ev.out = evbuffer_get_length(bufferevent_get_output(e->bev));
@@ -125,9 +125,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 struct bc_end *bc_watch(struct bc_ctx *t, struct bufferevent *bev, const char *name)
 {
 	if (!bev)
-		bc_fail(t, "bufferevent constructor", "a bufferevent", "NULL");
+		bc_fail(t, "bufferevent constructor", "NULL", "a bufferevent");
 	if (t->nends == BC_MAX_ENDS)
-		bc_fail(t, "harness: bc_watch", "at most " "8" " watched bufferevents", "more");
+		bc_fail(t, "harness: bc_watch", "more", "at most " "8" " watched bufferevents");
 	struct bc_end *e = &t->ends[t->nends++];
 	memset(e, 0, sizeof *e);
 	e->t = t;
@@ -183,60 +183,62 @@ const char *bc_shape(const struct bc_end *e)
 	return b;
 }
 
-void bc_fail(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
+void bc_fail_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+	      const char *actual, const char *expected)
 {
 	(void)t;
-	bc_case_failed(NULL, NULL, check, expected, actual);
+	bc_case_failed(where, expr, label, expected, actual);
 }
 
-void bc_expect_int(struct bc_ctx *t, const char *check, long long actual, long long expected)
+void bc_expect_int_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		    long long actual, long long expected)
 {
 	if (actual == expected)
 		return;
 	char a[32], x[32];
 	snprintf(a, sizeof a, "%lld", actual);
 	snprintf(x, sizeof x, "%lld", expected);
-	bc_fail(t, check, x, a);
+	bc_fail_(t, where, expr, label, a, x);
 }
 
-void bc_expect_str(struct bc_ctx *t, const char *check, const char *actual, const char *expected)
+void bc_expect_str_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		    const char *actual, const char *expected)
 {
 	if (!strcmp(actual ? actual : "(null)", expected))
 		return;
-	bc_fail(t, check, expected, actual ? actual : "(null)");
+	bc_fail_(t, where, expr, label, actual ? actual : "(null)", expected);
 }
 
-void bc_expect_shape(struct bc_ctx *t, const struct bc_end *e, const char *expected)
+void bc_expect_shape_(struct bc_ctx *t, const char *where, const char *expr, const struct bc_end *e,
+		      const char *expected)
 {
-	char check[128];
-	snprintf(check, sizeof check, "callbacks on %s", e->name);
+	char label[128];
+	snprintf(label, sizeof label, "callbacks on %s", e->name);
 	const char *actual = bc_shape(e);
-	bc_expect_str(t, check, *actual ? actual : "(none)", *expected ? expected : "(none)");
+	bc_expect_str_(t, where, expr, label, *actual ? actual : "(none)", *expected ? expected : "(none)");
 }
 
-void bc_expect_what(struct bc_ctx *t, const char *check, short actual, short expected)
+void bc_expect_what_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		     short actual, short expected)
 {
 	if (actual != expected)
-		bc_fail(t, check, bc_what_str(expected), bc_what_str(actual));
+		bc_fail_(t, where, expr, label, bc_what_str(actual), bc_what_str(expected));
 }
 
-void bc_expect_enabled(struct bc_ctx *t, const char *check, short actual, short expected)
+void bc_expect_enabled_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+			short actual, short expected)
 {
 	if (actual != expected)
-		bc_fail(t, check, bc_enabled_str(expected), bc_enabled_str(actual));
+		bc_fail_(t, where, expr, label, bc_enabled_str(actual), bc_enabled_str(expected));
 }
 
-void bc_expect_errno(struct bc_ctx *t, const char *check, int actual, int expected)
+void bc_expect_errno_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		      int actual, int expected)
 {
 	if (actual == expected)
 		return;
 	char a[64], x[64];
 	snprintf(a, sizeof a, "%d (%s)", actual, strerror(actual));
 	snprintf(x, sizeof x, "%d (%s)", expected, strerror(expected));
-	bc_fail(t, check, x, a);
-}
-
-void bc_quirk_differs(struct bc_ctx *t, const char *check, const char *expected, const char *actual)
-{
-	bc_fail(t, check, expected, actual);
+	bc_fail_(t, where, expr, label, a, x);
 }

@@ -38,7 +38,7 @@ void bc_deadline_begin_(struct bc_ctx *t, int ms)
 	deadline_passed = false;
 	deadline_ev = evtimer_new(t->base, on_deadline, NULL);
 	if (!deadline_ev || evtimer_add(deadline_ev, &tv) != 0)
-		bc_fail(t, "harness: deadline timer", "armed", "evtimer_new/evtimer_add failed");
+		bc_fail(t, "harness: deadline timer", "evtimer_new/evtimer_add failed", "armed");
 }
 
 bool bc_deadline_step_(struct bc_ctx *t)

@@ -16,7 +16,7 @@ struct bc_end *bc_errno_witness(struct bc_ctx *t, int err, evutil_socket_t *peer
 
 void bc_errno_witness_check(struct bc_ctx *t, struct bc_end *w, int err, evutil_socket_t peer)
 {
-	bc_expect(t, bc_wait_until(t, 1000, bc_count(w, 'E') >= 1), "an eventcb on the errno witness");
+	bc_await(t, "an eventcb on the errno witness", bc_count(w, 'E') >= 1);
 	bc_expect_shape(t, w, "E(WRITING|ERROR)");
 	bc_expect_errno(t, "EVUTIL_SOCKET_ERROR() inside the witness's deferred eventcb",
 			bc_nth(w, 'E', 0)->err, err);

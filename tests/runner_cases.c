@@ -42,7 +42,7 @@ void st_skip(struct bc_ctx *t)
 
 void st_quirk(struct bc_ctx *t)
 {
-	bc_quirk_differs(t, "an oddity", "libevent's way", "another way");
+	bc_quirk_differs(t, "an oddity", "another way", "libevent's way");
 }
 
 void st_after_free(struct bc_ctx *t)
