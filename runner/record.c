@@ -149,7 +149,8 @@ static bool runtime_frame(const char *fn)
 {
 	static const char *const prefixes[] = { "__interceptor_", "__asan", "__lsan", "__sanitizer",
 		"__ubsan", "malloc", "calloc", "realloc", "free", "operator ", "__libc_", "_start",
-		"vg_replace", "_vgr", "__GI_", "__memcpy", "__memmove", "memcpy", "memmove", "strlen" };
+		"vg_replace", "_vgr", "__GI_", "__memcpy", "__memmove", "memcpy", "memmove", "strlen",
+		"__pthread_kill", "pthread_kill", "raise", "abort" };
 	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
 		if (!strncmp(fn, prefixes[i], strlen(prefixes[i])))
 			return true;
@@ -182,24 +183,32 @@ static char *memory_error(const char *text)
 	}
 	const char *eol = strchr(what, '\n');
 	int what_len = (int)(eol ? eol - what : (long)strlen(what));
+	/* "heap-use-after-free on address 0x... at pc ...": the kind is enough. */
+	static const char *const tails[] = { " on address ", " on unknown address ", " (pc " };
+	for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+		const char *tail = strstr(what, tails[i]);
+		if (tail && tail < what + what_len)
+			what_len = (int)(tail - what);
+	}
 	if (what_len > 160)
 		what_len = 160;
 	char frame[600] = "";
-	for (const char *line = eol; line && !*frame; line = strchr(line + 1, '\n')) {
-		char fn[256], where[256];
-		const char *l = line + 1;
-		const char *at = strstr(l, " in "), *vg = strstr(l, ": ");
+	for (const char *l = eol ? eol + 1 : NULL; l && *l && !*frame;) {
 		const char *nl = strchr(l, '\n');
-		if (nl && ((at && at > nl) || (vg && vg > nl)))
-			at = vg = NULL;
-		if (strstr(l, "    #") == l || (l[0] == ' ' && strstr(l, "#") && at)) {
-			if (at && sscanf(at + 4, "%255s %255s", fn, where) == 2 && !runtime_frame(fn))
-				snprintf(frame, sizeof frame, "%s (%s)", fn, where);
-		} else if ((strstr(l, "at 0x") || strstr(l, "by 0x")) && vg) {
-			if (sscanf(vg + 2, "%255s %255[^)\n]", fn, where) == 2 && !runtime_frame(fn))
-				snprintf(frame, sizeof frame, "%s %s)", fn, where);
-		} else if (nl && nl - l > 2 && strstr(l, "SUMMARY") == l)
+		char line[1024], fn[256], where[256];
+		snprintf(line, sizeof line, "%.*s", (int)(nl ? nl - l : (long)strlen(l)), l);
+		l = nl ? nl + 1 : NULL;
+		const char *p;
+		if (!strncmp(line, "SUMMARY", 7))
 			break;
+		if (strstr(line, "    #") == line && (p = strstr(line, " in ")) &&
+		    sscanf(p + 4, "%255s %255s", fn, where) == 2 && !runtime_frame(fn))
+			snprintf(frame, sizeof frame, "%s (%s)", fn, where);
+		else if ((p = strstr(line, "    at 0x")) || (p = strstr(line, "    by 0x"))) {
+			if ((p = strstr(p, ": ")) && sscanf(p + 2, "%255s (%255[^)])", fn, where) == 2 &&
+			    !runtime_frame(fn))
+				snprintf(frame, sizeof frame, "%s (%s)", fn, where);
+		}
 	}
 	char *out;
 	if (asprintf(&out, "memory error: %.*s%s%s", what_len, what, *frame ? " at " : "", frame) < 0)

@@ -130,10 +130,10 @@ START_TEST(run_case)
 	bc_fault_reset();
 	ctx.base = event_base_new();
 	if (!ctx.base)
-		bc_fail(&ctx, "event_base_new()", "a base", "NULL");
+		bc_fail(&ctx, "event_base_new()", "NULL", "a base");
 	const char *method = event_base_get_method(ctx.base);
 	if (backend_asked && (!method || strcmp(method, backend_asked) != 0))
-		bc_fail(&ctx, "backend in use", backend_asked, method ? method : "(null)");
+		bc_fail(&ctx, "backend in use", method ? method : "(null)", backend_asked);
 	c->fn(&ctx);
 	for (int i = 0; i < ctx.nowned; i++)
 		event_free(ctx.owned[i]);

@@ -48,12 +48,14 @@ def program(*argv):
         raise Stop(f"{' '.join(argv)} failed", 1)
 
 
-def selftests(target):
-    """The fault layer's self-tests, the runner's verdicts on cases that fail on purpose."""
+def selftests(target, memcheck=None):
+    """The fault layer's self-tests, the runner's verdicts on cases that fail on purpose
+    (memcheck: "asan" for a SANITIZE=1 target, "valgrind")."""
     target.build("build", target.path("fault-selftest"), target.path("runner-selftest"))
-    program(target.path("fault-selftest"))
+    if not memcheck:
+        program(target.path("fault-selftest"))
     import runner_selftest
-    runner_selftest.check(target)
+    runner_selftest.check(target, memcheck)
 
 
 def prefixes(seq):
@@ -130,8 +132,9 @@ def run(cfg):
     table = bevconf.known_impls()
     in_test = [i for i in table.values() if i.in_test]
     libevent = Target(table["libevent"])
-    seq.step("self-tests: fault layer, runner verdicts, contract", lambda: (
-        selftests(libevent), program(sys.executable, os.path.join(HERE, "contract_check.py")),
+    seq.step("self-tests: fault layer, runner verdicts (plain, ASan, valgrind), contract", lambda: (
+        selftests(libevent), selftests(Target(table["libevent"], sanitize=True), "asan"),
+        selftests(libevent, "valgrind"), program(sys.executable, os.path.join(HERE, "contract_check.py")),
         program(sys.executable, os.path.join(HERE, "contract_check_test.py"))))
     for impl in in_test:
         for b in impl.backends:

@@ -1,5 +1,5 @@
 /* runner_cases.c: cases that pass, fail, crash, hang, skip and differ on purpose, so the
- * runner's verdicts can be checked (tests/runner-selftest.sh). */
+ * runner's verdicts can be checked (tests/runner_selftest.py). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,10 +68,12 @@ void st_noisy(struct bc_ctx *t)
 
 /* Reads freed memory: under ASan or valgrind the case is a CRASH naming the error and
  * this function; without a memory checker it passes (the read goes unnoticed). */
+static char *volatile freed; /* volatile: the compiler cannot see the use after free */
+
 void st_use_after_free(struct bc_ctx *t)
 {
-	volatile char *p = malloc(16);
-	p[0] = 'x';
-	free((void *)p);
-	bc_expect_int(t, "a byte", p[0] == 0x7f ? 1 : 1, 1);
+	freed = malloc(16);
+	freed[0] = 'x';
+	free(freed);
+	bc_expect_int(t, "a byte read after free", freed[0] == 'x' || 1, 1);
 }

@@ -34,11 +34,13 @@ def check(target, memcheck=None):
     wrapper, timeout = (), 0.5
     if memcheck:
         expect["st.use_after_free"] = MEMORY_ERROR[memcheck]
+    if memcheck == "asan":   # ASan reports the signal itself
+        expect["st.crash"] = ("CRASH", {"message": "AddressSanitizer: SEGV at st_crash"})
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "r.jsonl")
         if memcheck == "valgrind":
             os.environ["BEVCONF_VALGRIND_LOGS"] = tmp
-            wrapper, timeout = bevconf.VALGRIND + [f"--log-file={tmp}/vg.%p"], 3
+            wrapper, timeout = bevconf.VALGRIND + [f"--log-file={tmp}/vg.%p"], 20
         with open(os.path.join(tmp, "out"), "w") as log:
             records, tally = bevconf.run_suite(target, None, jobs=3, timeout=timeout, results_path=path,
                                                log=log, quiet_summary=True, wrapper=wrapper,
@@ -47,7 +49,7 @@ def check(target, memcheck=None):
         console = open(os.path.join(tmp, "out")).read()
         got = {r["case"]: r for r in records}
         bad = []
-        if "noisy" in console:
+        if "noisy stdout line" in console or "noisy stderr line" in console:
             bad.append("a case's own output reached the run's console")
         if got.get("st.noisy", {}).get("output_bytes", 0) < 40000 * 19:
             bad.append("st.noisy: output_bytes does not count all it printed")
