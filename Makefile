@@ -40,7 +40,7 @@ RUNTIME_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard runtime/*.c))
 RUNNER_OBJ := $(RUNTIME_OBJ) $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard runner/*.c cases/*.c))
 RUNNER := $(OUT)/bevconf
 # The runner again, over tests/runner_cases.def: cases that fail on purpose.
-RUNNER_SELFTEST_OBJ := $(RUNTIME_OBJ) $(OUT)/obj/runner/record.o $(OUT)/obj/tests/runner.o \
+RUNNER_SELFTEST_OBJ := $(RUNTIME_OBJ) $(OUT)/obj/runner/record.o $(OUT)/obj/runner/preflight.o $(OUT)/obj/tests/runner.o \
 	$(OUT)/obj/tests/runner_cases.o
 
 .PHONY: all build install-ref clean deps impl-ok

@@ -290,6 +290,7 @@ def render_html(report):
             tag += " <span class=\"oracle\">(comparison only)</span>"
         w(f"<div class=\"card\" data-impl=\"{e(name)}\"><h3>{e(name)}{tag}</h3>")
         w(f"<div class=\"muted\">backends: {e(', '.join(impl['backends']))}</div><table>")
+        w(f"<tr><td>API</td><td>{api_text(sc['api'])}</td></tr>")
         for level in ("MUST", "SHOULD"):
             s = sc[level]
             width = s["percent"] or 0
@@ -516,8 +517,8 @@ def render_md(report):
                  if gate["runs_without_results"] else "")
         w(f"**Gate: FAILED.** {len(gate['failures'])} MUST result(s) neither pass nor are "
           f"declared XFAIL.{extra}\n")
-    w("| implementation | backends | MUST | SHOULD | QUIRK same / differ | other |")
-    w("|---|---|---|---|---|---|")
+    w("| implementation | backends | API coverage, conformance | MUST | SHOULD | QUIRK same / differ | other |")
+    w("|---|---|---|---|---|---|---|")
     for impl in report["implementations"]:
         sc = report["scores"][impl["name"]]
         q = sc["QUIRK"]["statuses"]
@@ -527,7 +528,7 @@ def render_md(report):
                 if st not in ("PASS", "SAME-AS-ORACLE", "DIFFERS"):
                     other[st] = other.get(st, 0) + n
         name = impl["name"] + (" (oracle)" if impl["name"] == report["oracle"] else "")
-        w(f"| {md_cell(name)} | {', '.join(impl['backends'])} | {score_text(sc['MUST'])} | "
+        w(f"| {md_cell(name)} | {', '.join(impl['backends'])} | {api_text(sc['api'])} | {score_text(sc['MUST'])} | "
           f"{score_text(sc['SHOULD'])} | {q.get('SAME-AS-ORACLE', 0) + q.get('PASS', 0)} / "
           f"{q.get('DIFFERS', 0)} | {', '.join(f'{k} {v}' for k, v in other.items()) or '–'} |")
     w("")
@@ -668,12 +669,18 @@ def write_all(report, out_dir):
     return [os.path.join(out_dir, n) for n in files]
 
 
+def api_text(api):
+    """"API coverage 95.0% (180/190 MUST rules), conformance 98.9% (178/180)"."""
+    return (f"API coverage {pct(api['coverage_percent'])} ({api['implemented']}/{api['must_rules']} MUST rules), "
+            f"conformance {pct(api['conformance_percent'])} ({api['conforming']}/{api['implemented']})")
+
+
 def summary_lines(report):
     lines = []
     for impl in report["implementations"]:
         sc = report["scores"][impl["name"]]
         q = sc["QUIRK"]["statuses"]
-        lines.append(f"report: {impl['name']:<14} MUST {score_text(sc['MUST'])}  "
+        lines.append(f"report: {impl['name']:<14} {api_text(sc['api'])}; MUST {score_text(sc['MUST'])}  "
                      f"SHOULD {score_text(sc['SHOULD'])}  QUIRK "
                      f"{q.get('SAME-AS-ORACLE', 0) + q.get('PASS', 0)} same, {q.get('DIFFERS', 0)} differ"
                      + ("" if impl["gated"] else "  (comparison only)"))

@@ -43,6 +43,8 @@ const size_t bc_ncases = sizeof bc_cases / sizeof bc_cases[0];
  * until it exits, so leak checkers stay quiet). */
 static struct bc_run_info run = { "unknown", NULL };
 static const char *backend_asked;  /* NULL: whatever the implementation picks */
+static char **prefixes;             /* the CASE-PREFIX arguments */
+static int nprefixes;
 static const struct bc_case **selected;
 static size_t nselected;
 static size_t current = (size_t)-1; /* set before each fork, so the child knows its case */
@@ -131,7 +133,7 @@ START_TEST(run_case)
 	ctx.base = event_base_new();
 	if (!ctx.base)
 		bc_fail(&ctx, "event_base_new()", "NULL", "a base");
-	const char *method = event_base_get_method(ctx.base);
+	const char *method = bc_has(BC_CAP_GET_METHOD) ? event_base_get_method(ctx.base) : backend_asked;
 	if (backend_asked && (!method || strcmp(method, backend_asked) != 0))
 		bc_fail(&ctx, "backend in use", method ? method : "(null)", backend_asked);
 	c->fn(&ctx);
@@ -212,10 +214,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bevconf [--impl NAME] [--backend NAME] [--results FILE] [--timeout SEC]\n"
-		"               [--shard K/N] [--list] [CASE-PREFIX...]\n"
+		"               [--shard K/N] [--list] [--about] [CASE-PREFIX...]\n"
 		"Runs the conformance cases whose id starts with one of the prefixes (all by default),\n"
 		"each in its own process with its own timeout, and writes one record per case to FILE\n"
 		"(appended to with --shard: the cases K, K+N, K+2N, ... of the selection).\n"
+		"--about prints what would be tested (implementation, library, backend, preflight).\n"
 		"Exit status: 0 no case failed, crashed or timed out, 1 some did, 2 bad usage.\n");
 }
 
@@ -236,9 +239,28 @@ static void print_linked_library(void)
 	}
 }
 
-/* Every selected case, one TCase each, in list order. */
+/* A case that cannot run here (preflight) is recorded as a SKIP with the reason, through
+ * the one path every record takes. */
+static void record_skip(const struct bc_case *c, const char *reason)
+{
+	struct bc_case_files files = { memfd_create("bevconf-case", MFD_CLOEXEC), -1 };
+	bc_channel_write(files.channel, 'V', "SKIP %s", reason);
+	bc_record(c, &run, BC_OUT_PASSED, NULL, &files, 0, results_fd);
+	close(files.channel);
+}
+
+/* Every selected case that can run here, one TCase each, in list order. */
 static void run_cases(double timeout)
 {
+	size_t runnable = 0;
+	for (size_t i = 0; i < nselected; i++) {
+		const char *why = bc_missing_for(selected[i]);
+		if (why)
+			record_skip(selected[i], why);
+		else
+			selected[runnable++] = selected[i];
+	}
+	nselected = runnable;
 	Suite *s = suite_create("bevconf");
 	for (size_t i = 0; i < nselected; i++) {
 		TCase *tc = tcase_create(selected[i]->id);
@@ -270,15 +292,16 @@ int main(int argc, char **argv)
 	const char *results_path = NULL;
 	double timeout = 5;
 	long shard = 0, nshards = 1;
-	bool list = false, sharded = false;
-	char **prefixes = calloc(argc, sizeof *prefixes);
-	int nprefixes = 0;
+	bool list = false, sharded = false, about = false;
+	prefixes = calloc(argc, sizeof *prefixes);
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_value = i + 1 < argc;
 		if (!strcmp(a, "--list"))
 			list = true;
+		else if (!strcmp(a, "--about"))
+			about = true;
 		else if (!strcmp(a, "--impl") && has_value)
 			run.impl = argv[++i];
 		else if (!strcmp(a, "--backend") && has_value)
@@ -325,24 +348,33 @@ int main(int argc, char **argv)
 	/* SIGPIPE: libevent writes with writev and no MSG_NOSIGNAL. Inherited by each child. */
 	signal(SIGPIPE, SIG_IGN);
 
+	bc_preflight();
 	struct event_base *probe = event_base_new();
 	if (!probe) {
 		fprintf(stderr, "bevconf: error: %s: event_base_new() failed%s%s\n", run.impl,
 			backend_asked ? " with backend forced to " : "", backend_asked ? backend_asked : "");
 		return 2;
 	}
-	run.backend = strdup(event_base_get_method(probe));
+	run.backend = bc_has(BC_CAP_GET_METHOD) ? strdup(event_base_get_method(probe)) : NULL;
 	event_base_free(probe);
+	if (!run.backend && backend_asked) {
+		fprintf(stderr, "bevconf: error: BACKEND=%s cannot be checked: %s lacks event_base_get_method()\n",
+			backend_asked, run.impl);
+		return 2;
+	}
 	if (backend_asked && strcmp(backend_asked, run.backend) != 0) {
 		fprintf(stderr, "bevconf: error: asked for backend %s but %s ran\n", backend_asked,
 			run.backend);
 		return 2;
 	}
-	if (shard == 0) {
+	if (about || !sharded) {
 		printf("bevconf: implementation: %s\n", run.impl);
 		print_linked_library();
-		printf("bevconf: backend: %s%s\n", run.backend, backend_asked ? " (as asked)" : " (not forced)");
-		fflush(stdout);
+		printf("bevconf: backend: %s%s\n", run.backend ? run.backend : "unknown (no event_base_get_method)",
+		       backend_asked ? " (as asked)" : " (not forced)");
+		bc_preflight_print();
+		if (about)
+			return 0;
 	}
 	if (results_path) {
 		results_fd = open(results_path, O_WRONLY | O_CREAT | O_CLOEXEC | (sharded ? O_APPEND : O_TRUNC), 0644);
@@ -352,6 +384,5 @@ int main(int argc, char **argv)
 		}
 	}
 	run_cases(timeout);
-	free(prefixes);
 	return any_failed ? 1 : 0;
 }

@@ -40,6 +40,16 @@ void bc_skip(const char *reason) __attribute__((noreturn));
  * X expected; A actual; V verdict the child decided itself ("SKIP <reason>", "DIFFERS"). */
 void bc_channel_write(int fd, char tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- preflight (preflight.c): capabilities many cases rely on ---- */
+enum bc_capability { BC_CAP_LOOP_ONCE, BC_CAP_LOOP_NONBLOCK, BC_CAP_TIMERS, BC_CAP_DEFERRED,
+		     BC_CAP_GET_METHOD };
+/* Probe every capability, each in its own process; print the table. */
+void bc_preflight(void);
+void bc_preflight_print(void);
+bool bc_has(enum bc_capability c);
+/* Why case c cannot run here (a capability it needs is missing), or NULL. */
+const char *bc_missing_for(const struct bc_case *c);
+
 /* ---- the record (record.c): one per case, written once, as the case finishes ---- */
 /* The closed set of statuses (reports/README.md). */
 #define BC_STATUSES(X) X(PASS) X(FAIL) X(CRASH) X(TIMEOUT) X(SKIP) X(DIFFERS)

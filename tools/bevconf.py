@@ -191,6 +191,11 @@ def run_suite(target, backend, cases=(), jobs=8, timeout=5, results_path=None, l
         argv += ["--backend", backend]
     out = log or sys.stdout
     out.flush()
+    about = subprocess.run([runner, "--about", "--impl", target.name] + (["--backend", backend] if backend else []),
+                           stdout=out, stderr=subprocess.PIPE, text=True,
+                           env=target.env(backend))
+    if about.returncode != 0:
+        raise Stop((about.stderr.strip().splitlines() or [f"{runner} --about failed"])[-1].removeprefix("bevconf: "))
     errs = []
     procs = []
     for k in range(jobs):
@@ -294,7 +299,7 @@ def e2e_hello(prog):
                 if not chunk:
                     break
                 got += chunk
-        if got != b"Hello, World!":
+        if got.rstrip(b"\n") != b"Hello, World!":
             raise Stop(f"e2e: {prog}: the client got {got!r}", 1)
         p.send_signal(signal.SIGINT)
         try:
@@ -405,4 +410,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as the module `bevconf`, the one the command modules import, so that its
+    # exceptions (Stop) are one class.
+    import bevconf
+    sys.exit(bevconf.main())

@@ -29,7 +29,9 @@ def header(path, key):
 def run_cases(srcdir, cases, jobs):
     """ref built from srcdir, the cases run on it: {case: status}."""
     shutil.rmtree(SRC, ignore_errors=True)
-    shutil.copytree(srcdir, SRC)
+    # Fresh modification times (shutil.copy, not copy2): make must see every copied file
+    # as newer than the objects the last mutant left.
+    shutil.copytree(srcdir, SRC, copy_function=shutil.copy)
     target = bevconf.Target(bevconf.get_impl("ref"), build=OUT, extra={"REF_SRCDIR": SRC})
     with open(os.path.join(OUT, "last.log"), "w") as log:
         try:
@@ -64,7 +66,7 @@ def run(names, jobs):
         name = os.path.basename(p)[:-len(".patch")]
         what = header(p, "Mutant")
         shutil.rmtree(mutant, ignore_errors=True)
-        shutil.copytree(os.path.join(ROOT, "impls", "ref", "src"), mutant)
+        shutil.copytree(os.path.join(ROOT, "impls", "ref", "src"), mutant, copy_function=shutil.copy)
         with open(p, "rb") as f:
             applied = subprocess.run(["patch", "-s", "-p1", "-d", mutant], stdin=f, capture_output=True, text=True)
         if applied.returncode != 0:

@@ -4,6 +4,7 @@ page in headless Chromium. BEVCONF_REPORT_TEST_OUT names the output directory.""
 import html.parser
 import io
 import json
+import tempfile
 import os
 import sys
 import unittest
@@ -155,6 +156,23 @@ class TestRender(unittest.TestCase):
                          " (not implemented: bufferevent_socket_connect)")
         self.assertIn("status DIFFERS vs oracle PASS", self.cells[("alt", "epoll", "wm.quirk.differs")]["reason"])
 
+    def test_skip_is_not_a_must_failure(self):
+        """An undeclared SKIP of a MUST case stays out of the gate; it lowers the API
+        coverage, and conformance counts only the rules the implementation ran."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "results.jsonl")
+            with open(path, "w") as f:
+                for case, rule, status in (("a.one", "A1", "PASS"), ("a.two", "A2", "SKIP"),
+                                           ("a.three", "A3", "FAIL")):
+                    f.write(json.dumps({"impl": "x", "backend": "default", "case": case, "rule": rule,
+                                        "level": "MUST", "status": status, "trace": []}) + "\n")
+            contract = {"areas": {"A": "Write path"},
+                        "rules": {r: {"level": "MUST", "text": "", "area": "A"} for r in ("A1", "A2", "A3")}}
+            r = bevreport.build_report([{"impl": "x", "backend": "default", "results": path}], contract, "x")
+        self.assertEqual([f["case"] for f in r["gate"]["failures"]], ["a.three"])
+        self.assertEqual({k: r["scores"]["x"]["api"][k] for k in ("must_rules", "implemented", "conforming")},
+                         {"must_rules": 3, "implemented": 2, "conforming": 1})
+
     def test_scores(self):
         s = self.report["scores"]
         self.assertEqual((s["libevent"]["MUST"]["passed"], s["libevent"]["MUST"]["total"]), (10, 10))
@@ -217,8 +235,10 @@ class TestRender(unittest.TestCase):
         with open(os.path.join(self.out, "report.md")) as f:
             md = f.read()
         self.assertIn("**Gate: FAILED.** 3 MUST", md)
-        self.assertIn("| alt | epoll, poll | 5/10 (50.0%) | 1/2 (50.0%) | 2 / 2 |", md)
-        self.assertIn("| libevent (oracle) | epoll, poll | 10/10 (100.0%) | 2/2 (100.0%) |", md)
+        self.assertIn("| alt | epoll, poll | API coverage 100.0% (4/4 MUST rules), conformance 25.0% (1/4) "
+                      "| 5/10 (50.0%) | 1/2 (50.0%) | 2 / 2 |", md)
+        self.assertIn("| libevent (oracle) | epoll, poll | API coverage 100.0% (4/4 MUST rules), "
+                      "conformance 100.0% (4/4) | 10/10 (100.0%) | 2/2 (100.0%) |", md)
         self.assertIn("+ bev: writecb in=0 out=7 enabled=W", md)
         self.assertIn("## Declared divergences (XFAIL) (2)", md)
         self.assertIn("## Unexpected passes (XPASS)", md)

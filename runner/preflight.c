@@ -1,0 +1,164 @@
+/* preflight.c: before the cases, short probes of what many cases rely on (the loop's
+ * EVLOOP_ONCE and EVLOOP_NONBLOCK, timers, deferred callbacks, event_base_get_method).
+ * Each probe runs in its own process with a deadline, so a loop that never returns or a
+ * function the implementation lacks (its stub exits) shows as a missing capability
+ * instead of hanging the run. A case that needs a missing capability is a SKIP naming it,
+ * not a bare TIMEOUT. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bevconf.h"
+#include "runner.h"
+
+#define PROBE_DEADLINE_S 2
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	*(int *)arg += 1;
+}
+
+/* EVLOOP_ONCE returns once an active event ran, though another timer is still pending. */
+static bool probe_loop_once(struct event_base *base)
+{
+	int fired = 0, late = 0;
+	struct timeval now = { 0, 0 }, later = { 60, 0 };
+	struct event *a = evtimer_new(base, on_timer, &fired), *b = evtimer_new(base, on_timer, &late);
+	evtimer_add(a, &now);
+	evtimer_add(b, &later);
+	event_base_loop(base, EVLOOP_ONCE);
+	return fired == 1;
+}
+
+/* EVLOOP_NONBLOCK returns at once with an event pending that is not ready. */
+static bool probe_loop_nonblock(struct event_base *base)
+{
+	int fired = 0;
+	struct timeval later = { 60, 0 };
+	struct event *b = evtimer_new(base, on_timer, &fired);
+	evtimer_add(b, &later);
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	return fired == 0;
+}
+
+/* A 10 ms timer fires, and not before its time. */
+static bool probe_timers(struct event_base *base)
+{
+	int fired = 0;
+	struct timeval tv = { 0, 10000 };
+	struct event *a = evtimer_new(base, on_timer, &fired);
+	double t0 = bc_now_ms();
+	evtimer_add(a, &tv);
+	while (!fired)
+		event_base_loop(base, EVLOOP_ONCE);
+	return bc_now_ms() - t0 >= 9;
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	*(int *)arg += 1;
+}
+
+/* A socket bufferevent with BEV_OPT_DEFER_CALLBACKS runs its writecb. */
+static bool probe_deferred(struct event_base *base)
+{
+	int sv[2], calls = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 || evutil_make_socket_nonblocking(sv[0]) != 0)
+		return false;
+	struct bufferevent *bev = bufferevent_socket_new(base, sv[0], BEV_OPT_DEFER_CALLBACKS);
+	if (!bev)
+		return false;
+	bufferevent_setcb(bev, NULL, on_write, NULL, &calls);
+	bufferevent_write(bev, "x", 1);
+	while (!calls)
+		event_base_loop(base, EVLOOP_ONCE);
+	return true;
+}
+
+static bool probe_get_method(struct event_base *base)
+{
+	const char *m = event_base_get_method(base);
+	return m && *m;
+}
+
+static const struct capability {
+	enum bc_capability id;
+	const char *name, *what;
+	bool (*probe)(struct event_base *base);
+} capabilities[] = {
+	{ BC_CAP_LOOP_ONCE, "loop-once", "event_base_loop(EVLOOP_ONCE) returns after one pass", probe_loop_once },
+	{ BC_CAP_LOOP_NONBLOCK, "loop-nonblock", "event_base_loop(EVLOOP_NONBLOCK) does not wait", probe_loop_nonblock },
+	{ BC_CAP_TIMERS, "timers", "a 10 ms timer fires after 10 ms", probe_timers },
+	{ BC_CAP_DEFERRED, "deferred", "BEV_OPT_DEFER_CALLBACKS callbacks run", probe_deferred },
+	{ BC_CAP_GET_METHOD, "get-method", "event_base_get_method() names the backend", probe_get_method },
+};
+#define NCAPS (sizeof capabilities / sizeof capabilities[0])
+
+static unsigned missing;
+
+/* Run one probe in a child: exit 0 has it, anything else (1, a stub's exit, the deadline's
+ * SIGALRM, a crash) lacks it. */
+static bool probe(const struct capability *c)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		alarm(PROBE_DEADLINE_S);
+		struct event_base *base = event_base_new();
+		_exit(base && c->probe(base) ? 0 : 1);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void bc_preflight(void)
+{
+	for (size_t i = 0; i < NCAPS; i++)
+		if (!probe(&capabilities[i]))
+			missing |= 1u << capabilities[i].id;
+}
+
+void bc_preflight_print(void)
+{
+	printf("bevconf: preflight:");
+	for (size_t i = 0; i < NCAPS; i++)
+		printf(" %s %s", capabilities[i].name, bc_has(capabilities[i].id) ? "yes" : "NO");
+	printf("\n");
+	for (size_t i = 0; i < NCAPS; i++)
+		if (!bc_has(capabilities[i].id))
+			printf("bevconf: preflight: missing %s: %s does not hold; cases that need it SKIP\n",
+			       capabilities[i].name, capabilities[i].what);
+	fflush(stdout);
+}
+
+bool bc_has(enum bc_capability id)
+{
+	return !(missing & (1u << id));
+}
+
+/* Every case steps the loop (EVLOOP_ONCE, EVLOOP_NONBLOCK) and waits with a timer; the
+ * BC_DEFER rows also need deferred callbacks. */
+const char *bc_missing_for(const struct bc_case *c)
+{
+	static char reason[256];
+	for (size_t i = 0; i < NCAPS; i++) {
+		const struct capability *cap = &capabilities[i];
+		bool needed = cap->id != BC_CAP_GET_METHOD && (cap->id != BC_CAP_DEFERRED || (c->param & BC_DEFER));
+		if (needed && !bc_has(cap->id)) {
+			snprintf(reason, sizeof reason, "needs %s: %s does not hold on this implementation (preflight)",
+				 cap->name, cap->what);
+			return reason;
+		}
+	}
+	return NULL;
+}
