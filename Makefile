@@ -107,7 +107,7 @@ clean:
 include fuzz/fuzz.mk
 
 # ---- what runs: tools/bevconf.py (make passes its command-line variables along) ----
-RUN_COMMANDS := check list test report report-diff flaky mutants bench coverage coverage-regress valgrind e2e
+RUN_COMMANDS := new-impl check list test report report-diff flaky mutants bench coverage coverage-regress valgrind e2e
 .PHONY: $(RUN_COMMANDS)
 $(RUN_COMMANDS):
 	@python3 tools/bevconf.py $@

@@ -103,22 +103,33 @@ static const struct capability {
 
 static unsigned missing;
 
-/* Run one probe in a child: exit 0 has it, anything else (1, a stub's exit, the deadline's
- * SIGALRM, a crash) lacks it. */
+/* Run one probe in a child, which says "y" on a pipe when the capability holds. Anything
+ * else (a "n", a stub's exit, the deadline's SIGALRM, a crash) means it lacks it; the
+ * exit status is not the answer, since a memory checker may set it. */
 static bool probe(const struct capability *c)
 {
+	int fds[2];
+	if (pipe(fds) != 0)
+		return false;
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
+		close(fds[0]);
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
 		alarm(PROBE_DEADLINE_S);
 		struct event_base *base = event_base_new();
-		_exit(base && c->probe(base) ? 0 : 1);
+		(void)!write(fds[1], base && c->probe(base) ? "y" : "n", 1);
+		_exit(0);
 	}
-	int status;
-	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	close(fds[1]);
+	char answer = 0;
+	bool has = pid > 0 && read(fds[0], &answer, 1) == 1 && answer == 'y';
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return has;
 }
 
 void bc_preflight(void)

@@ -127,6 +127,31 @@ def install_ref(seq):
         raise Stop(f"install-ref: the run did not link statically (see {log_path})", 1)
 
 
+def new_impl(seq):
+    """`make new-impl` on ref's install prefix: a named implementation that runs by name
+    (written into impls/ for the test, removed after)."""
+    name = "selftest-new-impl"
+    prefix = os.path.join(bevconf.BUILD, "prefixes", "ref")
+    with open(impl_table_path()) as f:
+        table = f.read()
+    try:
+        if bevconf.main(["new-impl", f"NAME={name}", f"PREFIX={prefix}"]) != 0:
+            raise Stop("new-impl failed", 1)
+        target = Target(bevconf.get_impl(name))
+        if target.name != name:
+            raise Stop(f"new-impl: the implementation runs as {target.name}, not {name}", 1)
+        seq.suite(target)
+    finally:
+        shutil.rmtree(os.path.join(ROOT, "impls", name), ignore_errors=True)
+        with open(impl_table_path(), "w") as f:
+            f.write(table)
+
+
+def impl_table_path():
+    import impls
+    return impls.TABLE
+
+
 def run(cfg):
     seq = Sequence(cfg)
     table = bevconf.known_impls()
@@ -145,7 +170,8 @@ def run(cfg):
             bevconf.e2e_hello(Target(impl).path("hello-world"))))
     seq.step("libevent through LIBEVENT_PREFIX: static, shared, partial", lambda: prefixes(seq))
     if "ref" in table:
-        seq.step("ref installed as a prefix", lambda: install_ref(seq))
+        seq.step("ref installed as a prefix, and as a named implementation (make new-impl)",
+                 lambda: (install_ref(seq), new_impl(seq)))
     for impl in in_test:
         seq.step(f"the suite on {impl.name} under ASan + UBSan",
                  lambda impl=impl: seq.suite(Target(impl, sanitize=True)))

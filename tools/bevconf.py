@@ -151,12 +151,21 @@ def get_impl(name):
     return table[name]
 
 
+# Build variables given as VAR=value arguments reach make too (from the environment they
+# reach it anyway).
+BUILD_VARS = ("CC", "CFLAGS", "LDFLAGS", "LIBS")
+
+
 def target_from(cfg, **kw):
     impl = get_impl(cfg.get("IMPL"))
-    return Target(impl, prefix=cfg.get("LIBEVENT_PREFIX"), sanitize=cfg.get("SANITIZE") == "1", **kw)
+    extra = {k: cfg.vars[k] for k in BUILD_VARS if cfg.vars.get(k)}
+    return Target(impl, prefix=cfg.get("LIBEVENT_PREFIX"), sanitize=cfg.get("SANITIZE") == "1",
+                  extra=extra, **kw)
 
 
 def check_backend(target, backend):
+    if backend and not target.impl.backends:
+        raise Stop(f"{target.impl.name} runs its own default backend only (no backends in impls/impls.txt)")
     if backend and backend not in target.impl.backends:
         raise Stop(f"unknown BACKEND={backend} for {target.impl.name}; available: {' '.join(target.impl.backends)}")
 
@@ -383,7 +392,52 @@ def cmd_test(cfg):
     return run_all.run(cfg)
 
 
+IMPL_MK = """\
+# impls/{name}: the libevent-API implementation installed under {prefix}
+# (written by `make new-impl`; edit freely).
+{var} := {prefix}
+IMPL_CFLAGS := -I$({var})/include
+# The rpath makes the prefix's shared library the one used at run time.
+IMPL_LIBS := -L$({var})/lib -Wl,-rpath,$({var})/lib -l{lib}{libs}
+ifeq ($(wildcard $({var})/include/event2/event.h),)
+  IMPL_ERROR := impls/{name}: {prefix} has no include/event2/event.h
+endif
+"""
+
+
+def cmd_new_impl(cfg):
+    """make new-impl NAME=x PREFIX=dir [LIBS="-luv -lm"] [BACKENDS=epoll,poll] [WHAT="..."]:
+    a named implementation from an install prefix: impls/x/impl.mk and a row in
+    impls/impls.txt, so `make check IMPL=x` and `make report IMPLS="libevent x"` know it."""
+    import re
+    name, prefix = cfg.get("NAME"), cfg.get("PREFIX")
+    if not name or not prefix:
+        raise Stop("usage: make new-impl NAME=<name> PREFIX=<dir> [LIBS=...] [BACKENDS=a,b] [WHAT=...]")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
+        raise Stop(f"NAME={name}: lower-case letters, digits, '.', '_' and '-' only")
+    if os.path.exists(os.path.join(ROOT, "impls", name)):
+        raise Stop(f"impls/{name} exists already")
+    prefix = os.path.abspath(prefix)
+    if not os.path.isfile(os.path.join(prefix, "include", "event2", "event.h")):
+        raise Stop(f"PREFIX={prefix} has no include/event2/event.h")
+    lib = next((n for n in ("event", "event_core") for ext in ("so", "a")
+                if os.path.exists(os.path.join(prefix, "lib", f"lib{n}.{ext}"))), None)
+    if not lib:
+        raise Stop(f"PREFIX={prefix} has no lib/libevent.so, lib/libevent.a or lib/libevent_core.*")
+    libs = cfg.get("LIBS") or ""
+    os.makedirs(os.path.join(ROOT, "impls", name))
+    with open(os.path.join(ROOT, "impls", name, "impl.mk"), "w") as f:
+        f.write(IMPL_MK.format(name=name, prefix=prefix, var=name.replace("-", "_").replace(".", "_") + "_prefix",
+                               lib=lib, libs=" " + libs if libs else ""))
+    backends = ",".join(cfg.words("BACKENDS")) or "-"
+    with open(impl_table.TABLE, "a") as f:
+        f.write(f"{name:<20} {backends:<18} no    no      {cfg.get('WHAT') or 'installed under ' + prefix}\n")
+    say(f"new-impl: wrote impls/{name}/impl.mk and its row in impls/impls.txt; next: make check IMPL={name}")
+    return 0
+
+
 COMMANDS = {
+    "new-impl": cmd_new_impl,
     "check": cmd_check, "list": cmd_list, "valgrind": cmd_valgrind, "e2e": cmd_e2e,
     "flaky": cmd_flaky, "mutants": cmd_mutants, "report": cmd_report,
     "report-diff": cmd_report_diff, "bench": cmd_bench, "coverage": cmd_coverage,

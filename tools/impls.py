@@ -33,5 +33,6 @@ def load(path=TABLE):
                 raise SystemExit(f"bevconf: {path}:{n}: want 5 columns: name backends test fuzz what")
             name, backends, test, fuzz, what = parts
             if os.path.exists(os.path.join(os.path.dirname(path), name, "impl.mk")):
-                impls[name] = Impl(name, backends.split(","), test, fuzz, what.strip())
+                impls[name] = Impl(name, [] if backends == "-" else backends.split(","), test, fuzz,
+                                   what.strip())
     return impls

@@ -49,7 +49,9 @@ def run(cfg):
     plan = []
     for name in names:
         impl = known[name]
-        backends = [b for b in impl.backends if not wanted_backends or b in wanted_backends]
+        # An implementation with no backend list runs its own default.
+        backends = [b for b in impl.backends if not wanted_backends or b in wanted_backends] \
+            if impl.backends else [None]
         if not backends:
             bevconf.say(f"report: {name}: none of the backends asked for ({' '.join(wanted_backends)}); "
                         f"it has: {' '.join(impl.backends)}")
@@ -62,7 +64,7 @@ def run(cfg):
     runs = []
     for n, (impl, backend) in enumerate(plan, 1):
         target = bevconf.Target(impl)
-        log = os.path.join(logs, f"{impl.name}.{backend}.log")
+        log = os.path.join(logs, f"{impl.name}.{backend or 'default'}.log")
         t0 = time.time()
         status = 0
         with open(log, "w") as f:
@@ -76,8 +78,8 @@ def run(cfg):
             except bevconf.Stop as ex:
                 f.write(f"bevconf: {ex}\n")
                 what, status = f"no results ({ex}; see {log})", ex.code
-        bevconf.say(f"report: [{n}/{len(plan)}] {impl.name:<12} {backend:<7} {what} ({time.time() - t0:.1f} s)")
-        runs.append({"impl": impl.name, "backend": backend,
+        bevconf.say(f"report: [{n}/{len(plan)}] {impl.name:<12} {backend or 'default':<7} {what} ({time.time() - t0:.1f} s)")
+        runs.append({"impl": impl.name, "backend": backend or "default",
                      "results": os.path.abspath(target.results_path(backend)),
                      "exit_status": status, "log": os.path.abspath(log), "gate": impl.name in gated})
 

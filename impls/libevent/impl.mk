@@ -7,6 +7,7 @@
 #   IMPL_CFLAGS, IMPL_LIBS   how to compile and link a program against it
 #   IMPL_DEPS                targets that build the implementation's own library, if any
 #   IMPL_ERROR               a one-line reason it cannot be used; reported when it is needed
+# LIBS= adds link libraries (e.g. the event library a third-party archive needs).
 
 
 ifeq ($(LIBEVENT_PREFIX),)
@@ -28,5 +29,5 @@ else
   endif
   IMPL_CFLAGS := -I$(libevent_prefix)/include
   # The rpath makes the prefix's shared library the one used at run time.
-  IMPL_LIBS := -L$(libevent_prefix)/lib -Wl,-rpath,$(libevent_prefix)/lib -l$(libevent_lib)
+  IMPL_LIBS := -L$(libevent_prefix)/lib -Wl,-rpath,$(libevent_prefix)/lib -l$(libevent_lib) $(LIBS)
 endif
