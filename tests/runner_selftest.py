@@ -34,8 +34,9 @@ def check(target, memcheck=None):
     wrapper, timeout = (), 0.5
     if memcheck:
         expect["st.use_after_free"] = MEMORY_ERROR[memcheck]
-    if memcheck == "asan":   # ASan reports the signal itself
+    if memcheck == "asan":   # ASan reports the signal itself; symbolizing takes a while
         expect["st.crash"] = ("CRASH", {"message": "AddressSanitizer: SEGV at st_crash"})
+        timeout = 3
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "r.jsonl")
         if memcheck == "valgrind":
