@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gen-seeds.py: write the committed seed corpora and dictionaries (hand-written tapes).
 
-    python3 fuzz/gen-seeds.py           write fuzz/corpus/{evbuffer_tape,bufferevent_tape,evbuffer_diff}/
+    python3 fuzz/gen-seeds.py           write fuzz/corpus/{evbuffer_tape,bufferevent_tape}/
                                         and fuzz/dict/{evbuffer_tape,bufferevent_tape}.dict
     python3 fuzz/gen-seeds.py --check   exit 1 unless the committed files are exactly what
                                         it would write (`make fuzz-replay` runs this)
@@ -9,8 +9,9 @@
 Opcodes come from fuzz/targets/evbuf_ops.def (OP.<NAME>) and bufferevent_ops.def
 (BOP.<NAME>), the lists the C targets compile; the arguments after an opcode follow the
 decoders, decode_op() in fuzz/targets/evbuf_common.c and the switch in
-fuzz/targets/bufferevent_tape.c. Run it again after changing an opcode list or a
-decoder, and commit what it writes.
+fuzz/targets/bufferevent_tape.c. Which targets read which corpus and dictionary is
+fuzz/targets.txt (evbuffer_diff reads evbuffer_tape's). Run it again after changing an
+opcode list or a decoder, and commit what it writes.
 """
 import os
 import re
@@ -179,14 +180,13 @@ for k in range(8):
         o(BOP.PEER_READ, 0, 50) + o(BOP.READ, 0, 50) + o(BOP.READ, 1, 50)
 
 
-# evbuffer_diff reads the same tapes as evbuffer_tape, plus the ref divergences it found
-# (fuzz/findings/ref-*.tape, fixed), so that make test replays them.
-diff = dict(ev)
+# The ref divergences evbuffer_diff found (fuzz/findings/ref-*.tape, fixed in ref) are
+# seeds too, so that `make test` replays them on every implementation.
 fdir = os.path.join(TOP, "fuzz", "findings")
 for name in sorted(os.listdir(fdir)):
     if name.startswith("ref-") and name.endswith(".tape"):
         with open(os.path.join(fdir, name), "rb") as fh:
-            diff["finding-" + name[:-len(".tape")]] = fh.read()
+            ev["finding-" + name[:-len(".tape")]] = fh.read()
 
 
 def dict_text(title, entries, text=True):
@@ -210,12 +210,12 @@ dicts = {
 
 # Everything gen-seeds writes: path relative to the top -> bytes.
 files = {}
-for corpus, seeds in (("evbuffer_tape", ev), ("bufferevent_tape", bev), ("evbuffer_diff", diff)):
+for corpus, seeds in (("evbuffer_tape", ev), ("bufferevent_tape", bev)):
     for name, data in seeds.items():
         files["fuzz/corpus/%s/%s.tape" % (corpus, name)] = data
 for name, text in dicts.items():
     files["fuzz/dict/%s.dict" % name] = text.encode()
-corpora = ("fuzz/corpus/evbuffer_tape", "fuzz/corpus/bufferevent_tape", "fuzz/corpus/evbuffer_diff")
+corpora = ("fuzz/corpus/evbuffer_tape", "fuzz/corpus/bufferevent_tape")
 
 
 def check():
