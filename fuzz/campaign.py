@@ -65,19 +65,17 @@ class Usage(Exception):
 
 
 class Target:
-    """A row of fuzz/targets.txt."""
+    """A row of fuzz/targets.txt (what it is compiled from is build-target.sh's business)."""
 
     def __init__(self, name, sources, ref, libs, corpus, dict_):
         self.name, self.corpus = name, corpus
-        self.sources = sources.split(",")
-        self.ref = [] if ref == "-" else ref.split(",")
-        self.libs = [] if libs == "-" else libs.split(",")
+        self.ref = ref != "-"     # links ref too: needs impls/ref
         self.seeds = os.path.join(TOP, "fuzz", "corpus", corpus)
         self.dict = None if dict_ == "-" else os.path.join(TOP, "fuzz", "dict", dict_ + ".dict")
 
 
 def load_targets():
-    """{name: Target} in table order, with the targets that link ref (needs_ref) apart."""
+    """{name: Target} in table order."""
     path = os.path.join(TOP, "fuzz", "targets.txt")
     rows = {}
     with open(path, encoding="utf-8") as f:
@@ -148,10 +146,10 @@ def get_engine():
     return e
 
 
-def get_impl(name="IMPL", default="libevent-debian"):
-    impl = setting(name, default)
+def get_impl():
+    impl = setting("IMPL", "libevent-debian")
     if impl not in fuzz_impls():
-        raise Usage("%s=%s cannot be fuzzed; available: %s" % (name, impl, " ".join(fuzz_impls())))
+        raise Usage("IMPL=%s cannot be fuzzed; available: %s" % (impl, " ".join(fuzz_impls())))
     return impl
 
 
