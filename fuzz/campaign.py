@@ -1,8 +1,23 @@
 #!/usr/bin/env python3
-"""campaign.py: run and record fuzzing campaigns (make fuzz, fuzz-min, fuzz-bench, fuzz-soak).
+"""campaign.py: the fuzz driver. Every `make fuzz*` command is one line that runs it:
+
+    make fuzz           run    a campaign: TARGET on IMPL with ENGINE for SECONDS, JOBS jobs [NAME]
+    make fuzz-build     build  every target x engine for IMPL
+    make fuzz-min       min    minimise TARGET's seeds + campaign corpora (build/fuzz/min/<target>)
+    make fuzz-bench     bench  exec/s, edges, line coverage per target x implementation
+    make fuzz-soak      soak   SECONDS split over the targets on IMPL (the no-false-positive run)
+    make fuzz-replay    replay every corpus through the replay driver (part of make test)
+    make fuzz-test-oss  test-oss  fuzz/oss-fuzz-build.sh as OSS-Fuzz runs it, then its outputs
+                        check  (make itself, at parse time: one line and exit 2 on bad settings)
+
+Settings come from the environment (make puts command-line variables there): TARGET
+(evbuffer_tape), ENGINE (libfuzzer), IMPL (libevent-debian), SECONDS, JOBS (1), NAME,
+BENCH_IMPLS. The targets are fuzz/targets.txt, the implementations impls/impls.txt (fuzz=yes)
+plus libevent-planted-<name> for each mutants/libevent/<name>.patch. The driver asks make for
+the binaries it needs (`make -s <paths>`, fuzz/fuzz.mk) and prints one line per step.
 
 Each campaign gets build/fuzz/campaigns/<name>/ with:
-  corpus/            the working corpus (starts from fuzz/corpus/<target>)
+  corpus/            the working corpus (starts from the target's seeds)
   findings/<id>/     one directory per distinct finding: input, report.txt, reproduce.sh
   findings.txt       one line per finding: id, signature, reproduce command
   engine.log         the engine's own output
@@ -22,24 +37,150 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FUZZ_DIR = os.path.join(TOP, "build", "fuzz")
+sys.path.insert(0, os.path.join(TOP, "tools"))
+import impls as impls_table  # noqa: E402  (tools/impls.py)
+
+ENGINES = ("libfuzzer", "afl")
+HAVE_REF = os.path.exists(os.path.join(TOP, "impls", "ref", "impl.mk"))
 SKIP_FRAMES = re.compile(r"__sanitizer|__asan|__ubsan|fuzzer::|libc\.so|abort|raise|"
                          r"pthread_kill|fuzz_fail|\bfail\b|LLVMFuzzerTestOneInput|__libc|_start|"
                          r"main |in main$|libAFLDriver|ExecuteFilesOnyByOne|__interceptor")
+# Not passed to the make the driver runs: make's own state, and the settings that would
+# reconfigure the top Makefile (the fuzz builds do not depend on them).
+CHILD_DROP = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMPL", "BACKEND", "SANITIZE",
+              "LIBEVENT_PREFIX", "TARGET", "ENGINE")
+PREFIX = "fuzz"
 
 
 def say(msg):
-    print("fuzz: " + msg, flush=True)
+    print("%s: %s" % (PREFIX, msg), flush=True)
 
 
-def seeds_dir(target):
-    return os.path.join(TOP, "fuzz", "corpus", target)
+class Usage(Exception):
+    """A bad setting: one line, exit 2."""
 
 
-def dict_file(target):
-    d = os.path.join(TOP, "fuzz", "dict", target + ".dict")
-    return d if os.path.exists(d) else None
+class Target:
+    """A row of fuzz/targets.txt (what it is compiled from is build-target.sh's business)."""
+
+    def __init__(self, name, sources, ref, libs, corpus, dict_):
+        self.name, self.corpus = name, corpus
+        self.ref = ref != "-"     # links ref too: needs impls/ref
+        self.seeds = os.path.join(TOP, "fuzz", "corpus", corpus)
+        self.dict = None if dict_ == "-" else os.path.join(TOP, "fuzz", "dict", dict_ + ".dict")
+
+
+def load_targets():
+    """{name: Target} in table order."""
+    path = os.path.join(TOP, "fuzz", "targets.txt")
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            parts = line.split()
+            if len(parts) != 6:
+                raise SystemExit("bevconf: %s:%d: want 6 columns: target sources ref libs corpus dict" % (path, n))
+            rows[parts[0]] = Target(*parts)
+    return rows
+
+
+TARGETS = load_targets()
+# Usable here: a target that links ref needs impls/ref.
+USABLE = {n: t for n, t in TARGETS.items() if HAVE_REF or not t.ref}
+
+
+def fuzz_impls():
+    """Implementations the fuzzers build against (instrumented): impls.txt fuzz=yes, and the
+    planted bugs."""
+    names = [n for n, i in impls_table.load().items() if i.fuzz == "yes"]
+    return names + ["libevent-planted-" + os.path.basename(p)[:-len(".patch")]
+                    for p in sorted(glob.glob(os.path.join(TOP, "mutants", "libevent", "*.patch")))]
+
+
+def bin_path(impl, target, engine):
+    return os.path.join(FUZZ_DIR, "bin", impl, "%s-%s" % (target, engine))
+
+
+def rel(path):
+    return os.path.relpath(path, TOP)
+
+
+def pairs(targets, impls):
+    """(Target, impl) to run: a target that links ref diffs a libevent build against ref,
+    not ref against itself."""
+    return [(t, i) for i in impls for t in targets if not (t.ref and i == "ref")]
+
+
+# ---- settings ----
+def setting(name, default=None):
+    v = os.environ.get(name, "")
+    return v if v != "" else default
+
+
+def number(name, default):
+    v = setting(name, str(default))
+    if not v.isdigit() or int(v) < 1:
+        raise Usage("%s=%s: want a whole number of at least 1" % (name, v))
+    return int(v)
+
+
+def get_target():
+    name = setting("TARGET", "evbuffer_tape")
+    if name in USABLE:
+        return USABLE[name]
+    if name in TARGETS:
+        raise Usage("TARGET=%s needs impls/ref, which this tree does not have; available: %s" % (
+            name, " ".join(USABLE)))
+    raise Usage("unknown TARGET=%s; available: %s" % (name, " ".join(USABLE)))
+
+
+def get_engine():
+    e = setting("ENGINE", "libfuzzer")
+    if e not in ENGINES:
+        raise Usage("unknown ENGINE=%s; available: %s" % (e, " ".join(ENGINES)))
+    return e
+
+
+def get_impl():
+    impl = setting("IMPL", "libevent-debian")
+    if impl not in fuzz_impls():
+        raise Usage("IMPL=%s cannot be fuzzed; available: %s" % (impl, " ".join(fuzz_impls())))
+    return impl
+
+
+def get_bench_impls():
+    names = setting("BENCH_IMPLS", " ".join(n for n in fuzz_impls() if not n.startswith("libevent-planted-")))
+    bad = [n for n in names.split() if n not in fuzz_impls()]
+    if bad:
+        raise Usage("BENCH_IMPLS: %s cannot be fuzzed; available: %s" % (" ".join(bad), " ".join(fuzz_impls())))
+    return names.split()
+
+
+# ---- building: make does it ----
+def build(paths, what=None):
+    """Ask make for files (fuzz/fuzz.mk), in a make of its own: none of the calling make's
+    state (MAKEFLAGS, MAKELEVEL) or settings that reconfigure the top Makefile."""
+    env = {k: v for k, v in os.environ.items() if k not in CHILD_DROP}
+    if what is None:
+        what = " ".join(rel(p) for p in paths) if len(paths) <= 3 else "%d binaries under build/fuzz/bin" % len(paths)
+    say("build: %s (make -s)" % what)
+    rc = subprocess.run(["make", "-s", "--no-print-directory", "-C", TOP] + paths, env=env).returncode
+    if rc:
+        say("build failed (make exit %d)" % rc)
+        sys.exit(1)
+
+
+def campaign(target, impl, engine, seconds, jobs, name=None, every=10):
+    """The settings of one campaign (what run() takes)."""
+    return argparse.Namespace(target=target.name, impl=impl, engine=engine, seconds=seconds, jobs=jobs,
+                              bin=bin_path(impl, target.name, engine), replay=bin_path(impl, target.name, "replay"),
+                              seeds=target.seeds, dict=target.dict, out=os.path.join(FUZZ_DIR, "campaigns"),
+                              name=name, max_len=512, every=every)
 
 
 def signature(report):
@@ -111,18 +252,17 @@ def libfuzzer_cmd(a, cdir, corpus):
            "-ignore_ooms=1", "-max_total_time=%d" % a.seconds, "-max_len=%d" % a.max_len,
            "-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1",
            "-artifact_prefix=%s/" % os.path.join(cdir, "artifacts")]
-    if dict_file(a.target):
-        cmd.append("-dict=" + dict_file(a.target))
-    cmd += [corpus, seeds_dir(a.target)]
+    if a.dict:
+        cmd.append("-dict=" + a.dict)
+    cmd += [corpus, a.seeds]
     return cmd
 
 
 def afl_cmds(a, cdir, corpus):
-    d = dict_file(a.target)
-    base = ["afl-fuzz", "-i", seeds_dir(a.target), "-o", os.path.join(cdir, "afl"), "-V", str(a.seconds),
+    base = ["afl-fuzz", "-i", a.seeds, "-o", os.path.join(cdir, "afl"), "-V", str(a.seconds),
             "-t", "10000"]
-    if d:
-        base += ["-x", d]
+    if a.dict:
+        base += ["-x", a.dict]
     cmds = []
     for j in range(max(1, a.jobs)):
         role = ["-M", "main"] if j == 0 else ["-S", "s%d" % j]
@@ -229,18 +369,18 @@ def crash_files(a, cdir):
     return sorted(f for f in glob.glob(os.path.join(cdir, "afl", "*", "crashes", "id:*")))
 
 
-def minimise(a):
-    out = a.out
+def minimise(target, bin, out, campaigns):
     tmp = out + ".new"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    srcs = [seeds_dir(a.target)] + glob.glob(os.path.join(a.campaigns, a.target + "-*", "corpus"))
+    srcs = [target.seeds] + glob.glob(os.path.join(campaigns, target.name + "-*", "corpus"))
     n_in = sum(len(os.listdir(s)) for s in srcs if os.path.isdir(s))
     say("minimising %d inputs from %d corpora" % (n_in, len(srcs)))
-    subprocess.run([a.bin, "-merge=1", tmp] + srcs, check=True)
+    subprocess.run([bin, "-merge=1", tmp] + srcs, check=True)
     shutil.rmtree(out, ignore_errors=True)
     os.rename(tmp, out)
-    say("%d inputs kept in %s (copy to fuzz/corpus/%s to commit)" % (len(os.listdir(out)), os.path.relpath(out, TOP), a.target))
+    say("%d inputs kept in %s (copy to fuzz/corpus/%s to commit)" % (
+        len(os.listdir(out)), os.path.relpath(out, TOP), target.corpus))
 
 
 def line_coverage(gcov_bin, corpus, src):
@@ -259,26 +399,19 @@ def line_coverage(gcov_bin, corpus, src):
     return res
 
 
-def bench(a):
+def bench(pairs, seconds):
     rows = []
-    for impl in a.impls.split():
-        for target in a.targets.split():
-            if target == "evbuffer_diff" and impl == "ref":
-                continue  # the differential target runs a libevent build against ref
-            ns = argparse.Namespace(target=target, impl=impl, engine="libfuzzer", seconds=a.seconds, jobs=1,
-                                    bin=os.path.join(a.bin_dir, impl, target + "-libfuzzer"),
-                                    replay=os.path.join(a.bin_dir, impl, target + "-replay"),
-                                    out=os.path.join(a.fuzz_dir, "campaigns"), name="bench-%s-%s" % (target, impl),
-                                    max_len=a.max_len, every=a.seconds)
-            stats, cdir = run(ns)
-            cov = {}
-            gcov_bin = os.path.join(a.bin_dir, impl, target + "-gcov")
-            srcf = os.path.join(a.fuzz_dir, impl, "gcov", ".source-dir")
-            if os.path.exists(gcov_bin) and os.path.exists(srcf):
-                cov = line_coverage(gcov_bin, os.path.join(cdir, "corpus"), open(srcf).read().strip())
-            rows.append((target, impl, stats, cov))
+    for target, impl in pairs:
+        stats, cdir = run(campaign(target, impl, "libfuzzer", seconds, 1, "bench-%s-%s" % (target.name, impl),
+                                   every=seconds))
+        cov = {}
+        gcov_bin = bin_path(impl, target.name, "gcov")
+        srcf = os.path.join(FUZZ_DIR, impl, "gcov", ".source-dir")
+        if os.path.exists(gcov_bin) and os.path.exists(srcf):
+            cov = line_coverage(gcov_bin, os.path.join(cdir, "corpus"), open(srcf).read().strip())
+        rows.append((target.name, impl, stats, cov))
     files = ["buffer.c", "bufferevent.c", "bufferevent_sock.c", "bufferevent_pair.c"]
-    print("\nfuzz-bench: %d s per target x implementation, libFuzzer, 1 job" % a.seconds)
+    print("\nfuzz-bench: %d s per target x implementation, libFuzzer, 1 job" % seconds)
     hdr = "%-17s %-18s %8s %7s %6s" % ("target", "impl", "exec/s", "edges", "finds") + "".join(" %18s" % f for f in files)
     print(hdr)
     table = [hdr]
@@ -287,27 +420,20 @@ def bench(a):
             "".join(" %17s%%" % ("%.1f" % cov[f] if f in cov else "-") for f in files)
         print(line)
         table.append(line)
-    with open(os.path.join(a.fuzz_dir, "bench.txt"), "w") as fh:
+    with open(os.path.join(FUZZ_DIR, "bench.txt"), "w") as fh:
         fh.write("\n".join(table) + "\n")
     print("(line coverage: the corpus each run produced, replayed on a gcov build; table in build/fuzz/bench.txt)")
 
 
-def soak(a):
-    targets = a.targets.split()
-    each = max(10, a.seconds // len(targets))
+def soak(targets, impl, seconds, jobs):
+    each = max(10, seconds // len(targets))
     total = []
     for t in targets:
-        # evbuffer_diff under a.impl's bin directory runs that (instrumented) libevent
-        # against ref, linked in with renamed symbols.
-        impl = a.impl
-        ns = argparse.Namespace(target=t, impl=impl, engine="libfuzzer", seconds=each, jobs=a.jobs,
-                                bin=os.path.join(a.bin_dir, impl, t + "-libfuzzer"),
-                                replay=os.path.join(a.bin_dir, impl, t + "-replay"),
-                                out=a.out, name="soak-%s-%s" % (t, time.strftime("%Y%m%d-%H%M%S")),
-                                max_len=a.max_len, every=30)
-        stats, cdir = run(ns)
-        total.append((t, stats, cdir))
-    print("\nfuzz-soak: %d s over %d targets on %s" % (a.seconds, len(targets), a.impl))
+        # A target that links ref runs impl's (instrumented) libevent against ref.
+        stats, cdir = run(campaign(t, impl, "libfuzzer", each, jobs,
+                                   "soak-%s-%s" % (t.name, time.strftime("%Y%m%d-%H%M%S")), every=30))
+        total.append((t.name, stats, cdir))
+    print("\nfuzz-soak: %d s over %d targets on %s" % (seconds, len(targets), impl))
     n = 0
     for t, s, cdir in total:
         print("  %-17s %9d execs %7.0f exec/s %6d edges  %d finding(s)  %s" % (
@@ -319,41 +445,174 @@ def soak(a):
     return 1 if n else 0
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    for k in ("target", "engine", "impl", "bin", "replay", "out"):
-        r.add_argument("--" + k, required=True)
-    r.add_argument("--seconds", type=int, default=60)
-    r.add_argument("--jobs", type=int, default=1)
-    r.add_argument("--name")
-    r.add_argument("--max-len", type=int, default=512)
-    r.add_argument("--every", type=int, default=10)
-    m = sub.add_parser("min")
-    for k in ("target", "bin", "out", "campaigns"):
-        m.add_argument("--" + k, required=True)
-    b = sub.add_parser("bench")
-    for k in ("targets", "impls", "bin-dir", "fuzz-dir"):
-        b.add_argument("--" + k, required=True)
-    b.add_argument("--seconds", type=int, default=30)
-    b.add_argument("--max-len", type=int, default=512)
-    s = sub.add_parser("soak")
-    for k in ("targets", "impl", "bin-dir", "out"):
-        s.add_argument("--" + k, required=True)
-    s.add_argument("--seconds", type=int, default=3600)
-    s.add_argument("--jobs", type=int, default=1)
-    s.add_argument("--max-len", type=int, default=512)
-    a = ap.parse_args()
-    if a.cmd == "run":
-        stats, _ = run(a)
-        return 0
-    if a.cmd == "min":
-        return minimise(a)
-    if a.cmd == "bench":
-        return bench(a)
-    return soak(a)
+# ---- the commands ----
+def cmd_check():
+    """Validate the settings make was given (make runs this at parse time)."""
+    if "TARGET" in os.environ:
+        get_target()
+    if "ENGINE" in os.environ:
+        get_engine()
+    if "IMPL" in os.environ:
+        get_impl()
+    for n in ("SECONDS", "JOBS"):
+        if n in os.environ:
+            number(n, 1)
+    if "BENCH_IMPLS" in os.environ:
+        get_bench_impls()
+    return 0
+
+
+def cmd_run():
+    target, engine, impl = get_target(), get_engine(), get_impl()
+    c = campaign(target, impl, engine, number("SECONDS", 60), number("JOBS", 1), setting("NAME"))
+    build([c.bin, c.replay])
+    run(c)
+    return 0
+
+
+def cmd_build():
+    impl = get_impl()
+    paths = [bin_path(impl, t, e) for t in USABLE for e in ENGINES + ("replay",)]
+    build(paths, "every target x engine for %s: %d binaries in %s" % (
+        impl, len(paths), rel(os.path.join(FUZZ_DIR, "bin", impl))))
+    return 0
+
+
+def cmd_min():
+    target, impl = get_target(), get_impl()
+    b = bin_path(impl, target.name, "libfuzzer")
+    build([b])
+    minimise(target, b, os.path.join(FUZZ_DIR, "min", target.name), os.path.join(FUZZ_DIR, "campaigns"))
+    return 0
+
+
+def cmd_bench():
+    seconds = number("SECONDS", 30)
+    todo = pairs(USABLE.values(), get_bench_impls())
+    build([bin_path(i, t.name, e) for t, i in todo for e in ("libfuzzer", "replay", "gcov")])
+    bench(todo, seconds)
+    return 0
+
+
+def cmd_soak():
+    impl, seconds, jobs = get_impl(), number("SECONDS", 60), number("JOBS", 1)
+    targets = [t for t, _ in pairs(USABLE.values(), [impl])]
+    build([bin_path(impl, t.name, e) for t in targets for e in ("libfuzzer", "replay")])
+    return soak(targets, impl, seconds, jobs)
+
+
+def replay_impls():
+    """The system libevent (impls.txt fuzz=replay), every fuzzable implementation that is in
+    `make test` (ref), and the instrumented ones already built (their asan flavour)."""
+    out = []
+    for name, i in impls_table.load().items():
+        built = os.path.exists(os.path.join(FUZZ_DIR, name, "asan", ".source-dir"))
+        if i.fuzz == "replay" or (i.fuzz == "yes" and (i.in_test or built)):
+            out.append(name)
+    return out
+
+
+def cmd_replay():
+    """The committed seeds are what gen-seeds.py writes from the opcode lists (so a tape
+    still means what it meant), then every target's corpus through its replay binary on
+    each implementation."""
+    p = subprocess.run([sys.executable, os.path.join(TOP, "fuzz", "gen-seeds.py"), "--check"],
+                       capture_output=True, text=True)
+    if p.returncode:
+        sys.stderr.write(p.stderr)
+        say("the committed seeds are not what fuzz/gen-seeds.py writes (see above)")
+        return 1
+    say("seeds: %s" % p.stdout.strip().replace("gen-seeds: ", ""))
+    todo = pairs(USABLE.values(), replay_impls())
+    build([bin_path(i, t.name, "replay") for t, i in todo],
+          "%d replay binaries (%s)" % (len(todo), " ".join(replay_impls())))
+    for t, impl in todo:
+        replay_bin = bin_path(impl, t.name, "replay")
+        p = subprocess.run([replay_bin, "-v", t.seeds], capture_output=True, text=True, errors="replace")
+        lines = (p.stdout + p.stderr).rstrip("\n").split("\n")
+        # -v names each input before running it; the last line sums up.
+        inputs = [m.group(1) for m in (re.match(r"bevconf-replay: (.*) \(\d+ bytes\)$", l) for l in lines) if m]
+        report = [l for l in lines if not re.match(r"bevconf-replay: .* \(\d+ bytes\)$", l)]
+        if p.returncode == 0:
+            status = re.sub(r"^bevconf-replay: [^:]*: ", "", lines[-1])
+        else:
+            why = next((l for l in report if l.startswith("bevconf-fuzz: FAIL") or "ERROR: " in l
+                        or "runtime error" in l), report[-1] if report else "exit %d" % p.returncode)
+            status = "FAILED on %s: %s" % (rel(inputs[-1]) if inputs else "?", why.strip())
+        print("%s: %-18s %-17s %s" % (PREFIX, impl, t.name, status), flush=True)
+        if p.returncode:
+            print("\n".join(report[-40:]))
+            say("reproduce: %s %s" % (rel(replay_bin), rel(inputs[-1]) if inputs else rel(t.seeds)))
+            return 1
+    return 0
+
+
+OSS_CFLAGS = ("-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address "
+              "-fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link")
+
+
+def cmd_test_oss():
+    """fuzz/oss-fuzz-build.sh with OSS-Fuzz's ASan flags, then what the service would use:
+    each fuzzer, its dictionary, and its seed zip (all of the target's corpus), replayed."""
+    out = os.path.join(FUZZ_DIR, "oss-fuzz", "out")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    env = dict(os.environ, CC="clang", CFLAGS=OSS_CFLAGS, LIB_FUZZING_ENGINE="-fsanitize=fuzzer", OUT=out,
+               WORK=os.path.join(FUZZ_DIR, "oss-fuzz", "work"))
+    say("build: fuzz/oss-fuzz-build.sh with OSS-Fuzz's ASan flags into %s" % rel(out))
+    rc = subprocess.run([os.path.join(TOP, "fuzz", "oss-fuzz-build.sh")], env=env).returncode
+    if rc:
+        say("fuzz/oss-fuzz-build.sh FAILED (exit %d)" % rc)
+        return 1
+    shipped = [t for t in TARGETS.values() if not t.ref]
+    for t in shipped:
+        exe, log = os.path.join(out, t.name), os.path.join(out, t.name + ".log")
+        seeds_zip, seeds = os.path.join(out, t.name + "_seed_corpus.zip"), os.path.join(out, t.name + ".seeds")
+
+        def failed(why):
+            say("%s FAILED: %s" % (t.name, why))
+            return 1
+        if not os.access(exe, os.X_OK):
+            return failed("no fuzzer %s" % rel(exe))
+        if t.dict and not os.path.getsize(os.path.join(out, t.name + ".dict")):
+            return failed("empty dictionary")
+        if not os.path.exists(os.path.join(out, t.name + ".options")):
+            return failed("no .options file")
+        names = zipfile.ZipFile(seeds_zip).namelist()
+        want = len(os.listdir(t.seeds))
+        if not names or len(names) != want:
+            return failed("%d seeds in the zip, fuzz/corpus/%s has %d" % (len(names), t.corpus, want))
+        say("%s: %d seeds in the zip (all of fuzz/corpus/%s)" % (os.path.basename(seeds_zip), len(names), t.corpus))
+        shutil.rmtree(seeds, ignore_errors=True)
+        zipfile.ZipFile(seeds_zip).extractall(seeds)
+        with open(log, "w") as fh:
+            rc = subprocess.run([exe, "-runs=0", seeds], stdout=fh, stderr=subprocess.STDOUT).returncode
+        text = open(log, errors="replace").read()
+        if rc or not re.search(r"INITED|DONE", text):
+            return failed("the fuzzer does not replay its seeds (exit %d; see %s)" % (rc, rel(log)))
+        say("%s replays its seed corpus (libevent-debian, ASan)" % t.name)
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "run": cmd_run, "build": cmd_build, "min": cmd_min, "bench": cmd_bench,
+            "soak": cmd_soak, "replay": cmd_replay, "test-oss": cmd_test_oss}
+PREFIXES = {"run": "fuzz", "check": "fuzz", "build": "fuzz-build", "min": "fuzz-min", "bench": "fuzz-bench",
+            "soak": "fuzz-soak", "replay": "fuzz-replay", "test-oss": "fuzz-test-oss"}
+
+
+def main(argv):
+    global PREFIX
+    if len(argv) != 1 or argv[0] not in COMMANDS:
+        print("usage: campaign.py %s (settings from the environment; see the top of this file)"
+              % "|".join(COMMANDS), file=sys.stderr)
+        return 2
+    PREFIX = PREFIXES[argv[0]]
+    try:
+        return COMMANDS[argv[0]]()
+    except Usage as e:
+        print("bevconf: %s" % e, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
-    sys.exit(main() or 0)
+    sys.exit(main(sys.argv[1:]) or 0)

@@ -23,12 +23,13 @@ if [ ! -f "$prefix/.source-dir" ] || [ "$(cat "$prefix/.stamp" 2>/dev/null)" != 
 	echo "$stamp" >"$prefix/.stamp"
 fi
 
-for t in evbuffer_tape bufferevent_tape; do
+# The targets of fuzz/targets.txt that do not link ref, with their corpus and dictionary.
+awk '!/^#/ && NF && $3 == "-" {print $1, $5, $6}' "$top/fuzz/targets.txt" | while read -r t corpus dict; do
 	CC=$CC CFLAGS="$CFLAGS" ENGINE="$LIB_FUZZING_ENGINE" IMPL_CFLAGS="-I$prefix/include" \
 		IMPL_LIBS="$prefix/lib/libevent.a" "$top/fuzz/build-target.sh" "$t" "$OUT/$t"
 	rm -rf "$OUT/$t.obj"
-	cp "$top/fuzz/dict/$t.dict" "$OUT/$t.dict"
-	python3 - "$top/fuzz/corpus/$t" "$OUT/${t}_seed_corpus.zip" <<'PY'
+	[ "$dict" = - ] || cp "$top/fuzz/dict/$dict.dict" "$OUT/$t.dict"
+	python3 - "$top/fuzz/corpus/$corpus" "$OUT/${t}_seed_corpus.zip" <<'PY'
 import os, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:

@@ -38,12 +38,32 @@
 
 enum { S_OUT, S_IN, S_P01, S_P10, NSTREAM }; /* bev->peer, peer->bev, pair0->1, pair1->0 */
 
-static const char *opnames[] = {
-	"write", "read", "peer_write", "peer_read", "enable", "disable", "setwatermark",
-	"set_timeouts", "loop", "loop_wait", "fault_write", "fault_read", "peer_shutdown",
-	"free", "consume_in_readcb",
+/* The operations: bufferevent_ops.def. BOP_COUNT is the number of rows; row k is byte k. */
+enum {
+#define X(name, byte, str, needs_bev) BOP_##name = byte,
+#include "bufferevent_ops.def"
+#undef X
 };
-#define NOPS (int)(sizeof opnames / sizeof opnames[0])
+enum {
+#define X(name, byte, str, needs_bev) BOP_ROW_##name,
+#include "bufferevent_ops.def"
+#undef X
+	BOP_COUNT
+};
+#define X(name, byte, str, needs_bev) _Static_assert(BOP_##name == BOP_ROW_##name, \
+	"bufferevent_ops.def: " #name " must say the byte of its row (bytes are fixed: new rows go last)");
+#include "bufferevent_ops.def"
+#undef X
+static const char *const opnames[BOP_COUNT] = {
+#define X(name, byte, str, needs_bev) [byte] = str,
+#include "bufferevent_ops.def"
+#undef X
+};
+static const unsigned char needs_bev[BOP_COUNT] = {
+#define X(name, byte, str, needs_bev) [byte] = needs_bev,
+#include "bufferevent_ops.def"
+#undef X
+};
 
 struct bev {
 	struct bufferevent *b;
@@ -312,16 +332,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size;
 	setup(u8(&p, &n));
 	for (T.step = 0; T.step < MAXOPS && n; T.step++) {
-		T.code = (int)(u8(&p, &n) % NOPS);
+		T.code = (int)(u8(&p, &n) % BOP_COUNT);
 		int i = (int)(u8(&p, &n) % NB);
 		struct bev *v = &T.v[i];
 		unsigned a = u8(&p, &n), b = u8(&p, &n);
 		if (getenv("BEVCONF_FUZZ_VERBOSE"))
 			fprintf(stderr, "  step %d: %s bev=%d a=%u b=%u\n", T.step, opnames[T.code], i, a, b);
-		if (v->freed && T.code != 2 && T.code != 3 && T.code != 8 && T.code != 9 && T.code != 12)
+		if (v->freed && needs_bev[T.code])
 			continue;
 		switch (T.code) {
-		case 0: { /* bufferevent_write */
+		case BOP_WRITE: { /* bufferevent_write */
 			size_t k = iosize(a);
 			int s = out_stream(i);
 			for (size_t j = 0; j < k; j++)
@@ -331,14 +351,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			T.sent[s] += k;
 			break;
 		}
-		case 1: { /* bufferevent_read */
+		case BOP_READ: { /* bufferevent_read */
 			size_t k = bufferevent_read(v->b, T.buf, iosize(a));
 			arrive(in_stream(i), T.buf, k);
 			size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
 			v->hi_limit = v->rhigh > len ? v->rhigh : len;
 			break;
 		}
-		case 2: { /* the peer writes */
+		case BOP_PEER_WRITE: { /* the peer writes */
 			if (T.v[0].freed)
 				break;
 			size_t k = iosize(a);
@@ -349,19 +369,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				T.sent[S_IN] += (size_t)w;
 			break;
 		}
-		case 3: { /* the peer reads */
+		case BOP_PEER_READ: { /* the peer reads */
 			ssize_t r = recv(T.sv[1], T.buf, iosize(a) ? iosize(a) : 1, 0);
 			if (r > 0)
 				arrive(S_OUT, T.buf, (size_t)r);
 			break;
 		}
-		case 4:
-		case 5: { /* enable / disable */
+		case BOP_ENABLE:
+		case BOP_DISABLE: { /* enable / disable */
 			short what = (short)((a & 1 ? EV_READ : 0) | (a & 2 ? EV_WRITE : 0));
-			int r = T.code == 4 ? bufferevent_enable(v->b, what) : bufferevent_disable(v->b, what);
+			int r = T.code == BOP_ENABLE ? bufferevent_enable(v->b, what) : bufferevent_disable(v->b, what);
 			if (r != 0)
 				fail("enable/disable failed", "bufferevent %d what=%d", i, what);
-			if (T.code == 4) {
+			if (T.code == BOP_ENABLE) {
 				if (what & EV_READ)
 					v->read_done = 0;
 				if (what & EV_WRITE)
@@ -369,7 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		case 6: { /* watermarks */
+		case BOP_SETWATERMARK: { /* watermarks */
 			size_t low = iosize(a) / 2, high = b & 1 ? low + iosize(b) / 2 + 1 : 0;
 			if (a & 1) {
 				bufferevent_setwatermark(v->b, EV_READ, low, high);
@@ -385,16 +405,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		case 7: { /* timeouts, 1-4 ms or none */
+		case BOP_SET_TIMEOUTS: { /* timeouts, 1-4 ms or none */
 			struct timeval rt = { 0, 1000 * (long)(a % 4 + 1) }, wt = { 0, 1000 * (long)(b % 4 + 1) };
 			bufferevent_set_timeouts(v->b, a & 4 ? &rt : NULL, b & 4 ? &wt : NULL);
 			break;
 		}
-		case 8: /* loop passes that never wait */
+		case BOP_LOOP: /* loop passes that never wait */
 			for (unsigned k = 0; k <= a % 4; k++)
 				loop_pass();
 			break;
-		case 9: { /* a loop that waits 2 ms (timeouts can fire); at most 3 per input */
+		case BOP_LOOP_WAIT: { /* a loop that waits 2 ms (timeouts can fire); at most 3 per input */
 			if (T.waits++ >= 3)
 				break;
 			struct timeval tv = { 0, 2000 };
@@ -406,7 +426,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		case 10: { /* scripted write results on the socket bufferevent's fd */
+		case BOP_FAULT_WRITE: { /* scripted write results on the socket bufferevent's fd */
 			static const int errs[] = { EAGAIN, EINTR, ECONNRESET, EPIPE };
 			if (T.faults++ >= 40) /* the fault layer holds 64 rules */
 				break;
@@ -418,7 +438,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				bc_fault_return(T.sv[0], BC_WRITE, 0, 1);
 			break;
 		}
-		case 11: { /* scripted read results */
+		case BOP_FAULT_READ: { /* scripted read results */
 			static const int errs[] = { EAGAIN, EINTR, ECONNRESET };
 			if (T.faults++ >= 40)
 				break;
@@ -428,16 +448,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				bc_fault_return(T.sv[0], BC_READ, 0, 1);
 			break;
 		}
-		case 12: /* the peer shuts its writing side: a real EOF */
+		case BOP_PEER_SHUTDOWN: /* the peer shuts its writing side: a real EOF */
 			if (!T.peer_shut)
 				shutdown(T.sv[1], SHUT_WR);
 			T.peer_shut = 1;
 			break;
-		case 13: /* free */
+		case BOP_FREE: /* free */
 			v->freed = 1;
 			bufferevent_free(v->b);
 			break;
-		case 14:
+		case BOP_CONSUME:
 			v->consume = a & 1;
 			break;
 		}

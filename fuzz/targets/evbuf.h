@@ -23,14 +23,22 @@
 #define MAXOPS 128
 #define MAXDATA 8192   /* largest payload of one operation */
 
+/* The operations: evbuf_ops.def. OP_COUNT is the number of rows; row k is byte k. */
 enum opcode {
-	OP_ADD, OP_PREPEND, OP_ADD_PRINTF, OP_ADD_REFERENCE, OP_ADD_BUFFER, OP_ADD_BUFFER_REF,
-	OP_PREPEND_BUFFER, OP_REMOVE, OP_REMOVE_BUFFER, OP_DRAIN, OP_COPYOUT, OP_COPYOUT_FROM,
-	OP_PULLUP, OP_RESERVE_COMMIT, OP_PEEK, OP_SEARCH, OP_SEARCH_RANGE, OP_SEARCH_EOL,
-	OP_READLN, OP_PTR_SET, OP_EXPAND, OP_FREEZE, OP_UNFREEZE, OP_ADD_CB, OP_REMOVE_CB,
-	OP_CB_FLAGS, OP_ADD_IOVEC, OP_ADD_HUGE, OP_FREE_NEW,
+#define X(name, byte, str) OP_##name = byte,
+#include "evbuf_ops.def"
+#undef X
+};
+enum {
+#define X(name, byte, str) OP_ROW_##name,
+#include "evbuf_ops.def"
+#undef X
 	OP_COUNT
 };
+#define X(name, byte, str) _Static_assert(OP_##name == OP_ROW_##name, \
+	"evbuf_ops.def: " #name " must say the byte of its row (bytes are fixed: new rows go last)");
+#include "evbuf_ops.def"
+#undef X
 
 struct op {
 	int code;

@@ -10,11 +10,9 @@
 int fuzz_verbose = -1;
 
 static const char *names[OP_COUNT] = {
-	"add", "prepend", "add_printf", "add_reference", "add_buffer", "add_buffer_reference",
-	"prepend_buffer", "remove", "remove_buffer", "drain", "copyout", "copyout_from",
-	"pullup", "reserve_space+commit_space", "peek", "search", "search_range", "search_eol",
-	"readln", "ptr_set", "expand", "freeze", "unfreeze", "add_cb", "remove_cb",
-	"cb_set/clear_flags", "add_iovec", "add(huge)", "free+new",
+#define X(name, byte, str) [byte] = str,
+#include "evbuf_ops.def"
+#undef X
 };
 
 const char *op_name(int code)
