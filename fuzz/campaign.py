@@ -446,22 +446,6 @@ def soak(targets, impl, seconds, jobs):
 
 
 # ---- the commands ----
-def cmd_check():
-    """Validate the settings make was given (make runs this at parse time)."""
-    if "TARGET" in os.environ:
-        get_target()
-    if "ENGINE" in os.environ:
-        get_engine()
-    if "IMPL" in os.environ:
-        get_impl()
-    for n in ("SECONDS", "JOBS"):
-        if n in os.environ:
-            number(n, 1)
-    if "BENCH_IMPLS" in os.environ:
-        get_bench_impls()
-    return 0
-
-
 def cmd_run():
     target, engine, impl = get_target(), get_engine(), get_impl()
     c = campaign(target, impl, engine, number("SECONDS", 60), number("JOBS", 1), setting("NAME"))
@@ -594,9 +578,9 @@ def cmd_test_oss():
     return 0
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "build": cmd_build, "min": cmd_min, "bench": cmd_bench,
+COMMANDS = {"run": cmd_run, "build": cmd_build, "min": cmd_min, "bench": cmd_bench,
             "soak": cmd_soak, "replay": cmd_replay, "test-oss": cmd_test_oss}
-PREFIXES = {"run": "fuzz", "check": "fuzz", "build": "fuzz-build", "min": "fuzz-min", "bench": "fuzz-bench",
+PREFIXES = {"run": "fuzz", "build": "fuzz-build", "min": "fuzz-min", "bench": "fuzz-bench",
             "soak": "fuzz-soak", "replay": "fuzz-replay", "test-oss": "fuzz-test-oss"}
 
 

@@ -135,11 +135,3 @@ fuzz-replay:
 	@python3 fuzz/campaign.py replay
 fuzz-test-oss:
 	@python3 fuzz/campaign.py test-oss
-
-# A bad TARGET, ENGINE, IMPL, SECONDS or JOBS stops make here with the driver's one-line
-# reason (from a recipe, make would add its own "*** Error" line).
-ifneq ($(filter fuzz fuzz-build fuzz-min fuzz-bench fuzz-soak,$(MAKECMDGOALS)),)
-FUZZ_BAD_ARGS := $(shell $(foreach v,TARGET ENGINE IMPL SECONDS JOBS BENCH_IMPLS,\
-	$(if $(filter command line environment,$(origin $(v))),$(v)='$($(v))')) python3 fuzz/campaign.py check 2>&1)
-$(if $(FUZZ_BAD_ARGS),$(error $(FUZZ_BAD_ARGS)))
-endif

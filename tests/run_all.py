@@ -179,8 +179,9 @@ def run(cfg):
     seq.step("reports: fixtures, report-diff, the page in Chromium", lambda: program(
         sys.executable, os.path.join(ROOT, "reports", "tests", "run_tests.py"),
         os.path.join(bevconf.BUILD, "report", "test")))
-    seq.step("fuzz: the OSS-Fuzz build script", lambda: program("make", "-s", "--no-print-directory", "fuzz-test-oss"))
-    seq.step("fuzz: every corpus replayed", lambda: program("make", "-s", "--no-print-directory", "fuzz-replay"))
+    campaign = os.path.join(ROOT, "fuzz", "campaign.py")
+    seq.step("fuzz: the OSS-Fuzz build script", lambda: program(sys.executable, campaign, "test-oss"))
+    seq.step("fuzz: every corpus replayed", lambda: program(sys.executable, campaign, "replay"))
     if "ref" in table:
         seq.step("mutants: ref broken on purpose, each killed", lambda: program(
             sys.executable, os.path.join(ROOT, "tools", "bevconf.py"), "mutants"))
