@@ -8,7 +8,6 @@
     make fuzz-soak      soak   SECONDS split over the targets on IMPL (the no-false-positive run)
     make fuzz-replay    replay every corpus through the replay driver (part of make test)
     make fuzz-test-oss  test-oss  fuzz/oss-fuzz-build.sh as OSS-Fuzz runs it, then its outputs
-                        check  (make itself, at parse time: one line and exit 2 on bad settings)
 
 Settings come from the environment (make puts command-line variables there): TARGET
 (evbuffer_tape), ENGINE (libfuzzer), IMPL (libevent-debian), SECONDS, JOBS (1), NAME,
