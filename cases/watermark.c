@@ -320,10 +320,9 @@ void wm_read_high_timeout_rearmed(struct bc_ctx *t)
 
 	const int ms = 40;
 	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, 20);
 	link_send_pattern(t, &l, 100, 0);
-	/* Armed once the data is there: a stalled machine cannot let it fire first. */
-	bufferevent_set_timeouts(e->bev, &tv, NULL);
 	bc_await(t, "input filled to the high watermark", in_len(e) >= 20);
 	double t0 = bc_now_ms();
 	bc_expect(t, "a read timeout while held at the high watermark", bc_wait_until(t, 10 * ms, bc_count(e, 'E') >= 1));
