@@ -132,8 +132,41 @@ static bool probe(const struct capability *c)
 	return has;
 }
 
+/* event_get_version() of the implementation, asked in a child (a stub for a missing
+ * function ends the process it runs in); "" when it has none. */
+static void probe_version(char *buf, size_t n)
+{
+	int fds[2];
+	buf[0] = '\0';
+	if (pipe(fds) != 0)
+		return;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(PROBE_DEADLINE_S);
+		const char *v = event_get_version();
+		(void)!write(fds[1], v ? v : "", v ? strlen(v) : 0);
+		_exit(0);
+	}
+	close(fds[1]);
+	ssize_t got = pid > 0 ? read(fds[0], buf, n - 1) : -1;
+	buf[got > 0 ? got : 0] = '\0';
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static char version[64];
+
+const char *bc_version(void)
+{
+	return version;
+}
+
 void bc_preflight(void)
 {
+	probe_version(version, sizeof version);
 	for (size_t i = 0; i < NCAPS; i++)
 		if (!probe(&capabilities[i]))
 			missing |= 1u << capabilities[i].id;

@@ -292,6 +292,7 @@ enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
 	FILE *f = open_memstream(&buf, &len);
 	fputs("{\"impl\":", f);
 	json_value(f, run->impl);
+	json_str(f, "version", run->version);
 	json_str(f, "backend", run->backend);
 	json_str(f, "case", c->id);
 	json_str(f, "rule", c->rules);

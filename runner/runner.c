@@ -349,6 +349,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	bc_preflight();
+	run.version = *bc_version() ? bc_version() : NULL;
 	struct event_base *probe = event_base_new();
 	if (!probe) {
 		fprintf(stderr, "bevconf: error: %s: event_base_new() failed%s%s\n", run.impl,
@@ -368,7 +369,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (about || !sharded) {
-		printf("bevconf: implementation: %s\n", run.impl);
+		printf("bevconf: implementation: %s, version %s\n", run.impl,
+		       run.version ? run.version : "unknown (no event_get_version)");
 		print_linked_library();
 		printf("bevconf: backend: %s%s\n", run.backend ? run.backend : "unknown (no event_base_get_method)",
 		       backend_asked ? " (as asked)" : " (not forced)");

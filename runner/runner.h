@@ -47,6 +47,8 @@ enum bc_capability { BC_CAP_LOOP_ONCE, BC_CAP_LOOP_NONBLOCK, BC_CAP_TIMERS, BC_C
 void bc_preflight(void);
 void bc_preflight_print(void);
 bool bc_has(enum bc_capability c);
+/* event_get_version() of the implementation under test, "" when it has none. */
+const char *bc_version(void);
 /* Why case c cannot run here (a capability it needs is missing), or NULL. */
 const char *bc_missing_for(const struct bc_case *c);
 
@@ -65,7 +67,7 @@ bool bc_status_fails(enum bc_status s);
 /* What Check said of the case's process, before the channel is read. */
 enum bc_outcome { BC_OUT_PASSED, BC_OUT_FAILED, BC_OUT_TIMEOUT, BC_OUT_CRASHED };
 
-struct bc_run_info { const char *impl, *backend; };
+struct bc_run_info { const char *impl, *backend, *version; };
 
 /* A case's two anonymous files: the channel, and its stdout + stderr. */
 struct bc_case_files { int channel, output; };
