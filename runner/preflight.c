@@ -103,38 +103,11 @@ static const struct capability {
 
 static unsigned missing;
 
-/* Run one probe in a child, which says "y" on a pipe when the capability holds. Anything
- * else (a "n", a stub's exit, the deadline's SIGALRM, a crash) means it lacks it; the
- * exit status is not the answer, since a memory checker may set it. */
-static bool probe(const struct capability *c)
-{
-	int fds[2];
-	if (pipe(fds) != 0)
-		return false;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		alarm(PROBE_DEADLINE_S);
-		struct event_base *base = event_base_new();
-		(void)!write(fds[1], base && c->probe(base) ? "y" : "n", 1);
-		_exit(0);
-	}
-	close(fds[1]);
-	char answer = 0;
-	bool has = pid > 0 && read(fds[0], &answer, 1) == 1 && answer == 'y';
-	close(fds[0]);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	return has;
-}
-
-/* event_get_version() of the implementation, asked in a child (a stub for a missing
- * function ends the process it runs in); "" when it has none. */
-static void probe_version(char *buf, size_t n)
+/* Run answer(fd, arg) in a child with a deadline, its output silenced, and read what it
+ * writes to fd into buf (NUL-terminated). A stub for a missing function ends the child, a
+ * loop that never returns meets the deadline's SIGALRM: both leave buf empty. The exit
+ * status is not the answer, since a memory checker may set it. */
+static void ask_child(void (*answer)(int fd, const void *arg), const void *arg, char *buf, size_t n)
 {
 	int fds[2];
 	buf[0] = '\0';
@@ -144,9 +117,11 @@ static void probe_version(char *buf, size_t n)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
 		alarm(PROBE_DEADLINE_S);
-		const char *v = event_get_version();
-		(void)!write(fds[1], v ? v : "", v ? strlen(v) : 0);
+		answer(fds[1], arg);
 		_exit(0);
 	}
 	close(fds[1]);
@@ -155,6 +130,21 @@ static void probe_version(char *buf, size_t n)
 	close(fds[0]);
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+}
+
+static void answer_probe(int fd, const void *arg)
+{
+	const struct capability *c = arg;
+	struct event_base *base = event_base_new();
+	(void)!write(fd, base && c->probe(base) ? "y" : "n", 1);
+}
+
+static void answer_version(int fd, const void *arg)
+{
+	(void)arg;
+	const char *v = event_get_version();
+	if (v)
+		(void)!write(fd, v, strlen(v));
 }
 
 static char version[64];
@@ -166,10 +156,13 @@ const char *bc_version(void)
 
 void bc_preflight(void)
 {
-	probe_version(version, sizeof version);
-	for (size_t i = 0; i < NCAPS; i++)
-		if (!probe(&capabilities[i]))
+	ask_child(answer_version, NULL, version, sizeof version);
+	for (size_t i = 0; i < NCAPS; i++) {
+		char answer[2];
+		ask_child(answer_probe, &capabilities[i], answer, sizeof answer);
+		if (answer[0] != 'y')
 			missing |= 1u << capabilities[i].id;
+	}
 }
 
 void bc_preflight_print(void)
