@@ -43,7 +43,7 @@ RUNNER := $(OUT)/bevconf
 RUNNER_SELFTEST_OBJ := $(RUNTIME_OBJ) $(OUT)/obj/runner/record.o $(OUT)/obj/runner/preflight.o $(OUT)/obj/tests/runner.o \
 	$(OUT)/obj/tests/runner_cases.o
 
-.PHONY: all build install-ref clean deps impl-ok
+.PHONY: all build impl-deps install-ref clean deps impl-ok
 .DELETE_ON_ERROR:
 
 all: build
@@ -54,6 +54,9 @@ impl-ok:
 	@:
 
 build: impl-ok $(RUNNER)
+
+# The implementation's own library alone (a libevent source tree: LIBEVENT_SRC).
+impl-deps: impl-ok $(IMPL_DEPS)
 
 $(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
 	@mkdir -p $(@D)

@@ -4,32 +4,21 @@
 # implementations exist is impls/impls.txt.
 #
 #   build/fuzz/bin/<impl>/<target>-<engine>   a target linked against an implementation
-#       (libevent-debian, libevent-upstream, ref, libevent-planted-<name> for
-#       mutants/libevent/<name>.patch; `libevent`, the system one, for replay only) for an
-#       engine: libfuzzer, afl, replay (fuzz/replay.c), gcov (replay, line coverage)
-#   build/fuzz/libevent-<tree>/<flavour>/     libevent 2.1.12 from Debian's source package
-#       (tree debian or upstream, or planted-<name>: debian with the patch), installed
-#       there by impls/libevent/build-source.sh (never committed; about a minute each)
+#       (libevent-debian, libevent-upstream, libevent-2.1.13, ref, libevent-planted-<name>
+#       for mutants/libevent/<name>.patch; `libevent`, the system one, for replay only) for
+#       an engine: libfuzzer, afl, replay (fuzz/replay.c), gcov (replay, line coverage)
+#   build/fuzz/libevent-<tree>/<flavour>/     libevent from source, by impls/libevent-src/rules.mk
 #   build/fuzz/ref/<flavour>/libevent.a       ref, built the same ways
 # A flavour is how a library is compiled: asan (clang ASan + UBSan + fuzzer-no-link, for
 # libFuzzer and replay), afl (afl-clang-fast, AFL_USE_ASAN/UBSAN), gcov (gcc --coverage).
 
 FUZZ_DIR := $(abspath build/fuzz)
 
-# ---- flavours: compiler, environment, flags of the targets (and ref), flags of libevent ----
-FUZZ_SAN := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
-FUZZ_CC_asan := clang
-FUZZ_ENV_asan :=
+# ---- flavours (impls/libevent-src/rules.mk: compiler and environment): the targets' flags ----
+FUZZ_SAN := $(LE_SAN)
 FUZZ_CFLAGS_asan := $(FUZZ_SAN) -fno-sanitize-recover=undefined
-FUZZ_LE_CFLAGS_asan := $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_CC_afl := afl-clang-fast
-FUZZ_ENV_afl := AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1
 FUZZ_CFLAGS_afl := -g -O1
-FUZZ_LE_CFLAGS_afl := -g -O1
-FUZZ_CC_gcov := gcc
-FUZZ_ENV_gcov :=
 FUZZ_CFLAGS_gcov := -O0 -g --coverage
-FUZZ_LE_CFLAGS_gcov := -O0 -g --coverage
 # ref also gets libFuzzer's coverage instrumentation, like libevent.
 FUZZ_REF_CFLAGS_asan := $(FUZZ_CFLAGS_asan) -fsanitize=fuzzer-no-link
 FUZZ_REF_CFLAGS_afl := $(FUZZ_CFLAGS_afl)
@@ -54,22 +43,15 @@ FUZZ_SRC := $(wildcard fuzz/targets.txt fuzz/targets/*.c fuzz/targets/*.h fuzz/t
 # depend on the implementation and target its path names). Only fuzz.mk's rules use it.
 .SECONDEXPANSION:
 
-# ---- instrumented libevent: build/fuzz/libevent-<tree>/<flavour>/.source-dir ($* = tree/flavour) ----
-LE_CONFIGURE := --disable-shared --disable-libevent-regress
-$(FUZZ_DIR)/libevent-%/.source-dir:
-	$(FUZZ_ENV_$(*F)) CC=$(FUZZ_CC_$(*F)) CFLAGS="$(FUZZ_LE_CFLAGS_$(*F))" \
-		impls/libevent/build-source.sh $(*D) $(@D) $(LE_CONFIGURE)
-# A planted bug: the Debian tree with mutants/libevent/<name>.patch applied.
-$(FUZZ_DIR)/libevent-planted-%/.source-dir: mutants/libevent/$$(*D).patch
-	$(FUZZ_ENV_$(*F)) CC=$(FUZZ_CC_$(*F)) CFLAGS="$(FUZZ_LE_CFLAGS_$(*F))" PATCH=$(abspath $<) \
-		impls/libevent/build-source.sh debian $(@D) $(LE_CONFIGURE)
+# Instrumented libevent, build/fuzz/libevent-<tree>/<flavour>/, is built by
+# impls/libevent-src/rules.mk.
 
 # ---- ref: build/fuzz/ref/<flavour>/libevent.a, with ref's own compile line (REF_CFLAGS) ----
 # .source-dir names where gcov data lands (fuzz-bench line coverage).
 $(FUZZ_DIR)/ref/%.o: CFLAGS = $(FUZZ_REF_CFLAGS_$(firstword $(subst /, ,$*)))
 $(FUZZ_DIR)/ref/%.o: $$(REF_SRCDIR)/$$(notdir $$*).c
 	@mkdir -p $(@D)
-	$(FUZZ_ENV_$(firstword $(subst /, ,$*))) $(FUZZ_CC_$(firstword $(subst /, ,$*))) \
+	$(FLAVOUR_ENV_$(firstword $(subst /, ,$*))) $(FLAVOUR_CC_$(firstword $(subst /, ,$*))) \
 		$(REF_CFLAGS) -c $(abspath $<) -o $@
 $(FUZZ_DIR)/ref/%/libevent.a: $(foreach s,$(REF_SRC),$(FUZZ_DIR)/ref/%/obj/$(notdir $(s:.c=.o)))
 	rm -f $@
@@ -80,8 +62,7 @@ $(FUZZ_DIR)/ref/%/.source-dir: $(FUZZ_DIR)/ref/%/libevent.a
 
 # Libraries, archives and objects reached through these pattern rules are kept (make
 # deletes intermediate files otherwise). .PRECIOUS takes the rules' own target patterns.
-.PRECIOUS: $(FUZZ_DIR)/libevent-%/.source-dir $(FUZZ_DIR)/libevent-planted-%/.source-dir \
-	$(FUZZ_DIR)/ref/%.o $(FUZZ_DIR)/ref/%/libevent.a $(FUZZ_DIR)/ref/%/.source-dir
+.PRECIOUS: $(FUZZ_DIR)/ref/%.o $(FUZZ_DIR)/ref/%/libevent.a $(FUZZ_DIR)/ref/%/.source-dir
 
 # ---- the targets: build/fuzz/bin/<impl>/<target>-<engine> ($* = impl/target) ----
 # fuzz_libs IMPL FLAVOUR TARGET: the libraries a binary links (the implementation's, and
@@ -92,7 +73,7 @@ fuzz_impl = $(if $(filter ref,$(1)),\
 	IMPL_CFLAGS=-Iimpls/ref/include IMPL_LIBS=$(FUZZ_DIR)/ref/$(2)/libevent.a,\
 	IMPL_CFLAGS=-I$(FUZZ_DIR)/$(1)/$(2)/include IMPL_LIBS=$(FUZZ_DIR)/$(1)/$(2)/lib/libevent.a)
 # fuzz_target ENGINE FLAVOUR: the recipe.
-fuzz_target = $(FUZZ_ENV_$(2)) CC=$(FUZZ_CC_$(2)) CFLAGS="$(FUZZ_CFLAGS_$(2))" ENGINE=$(FUZZ_MAIN_$(1)) \
+fuzz_target = $(FLAVOUR_ENV_$(2)) CC=$(FLAVOUR_CC_$(2)) CFLAGS="$(FUZZ_CFLAGS_$(2))" ENGINE=$(FUZZ_MAIN_$(1)) \
 	$(call fuzz_impl,$(*D),$(2)) REF_CFLAGS=-Iimpls/ref/include REF_LIBS=$(FUZZ_DIR)/ref/$(2)/libevent.a \
 	fuzz/build-target.sh $(*F) $@
 
