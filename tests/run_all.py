@@ -151,6 +151,30 @@ def new_impl(seq):
             f.write(table)
 
 
+def source_tree(seq):
+    """make check LIBEVENT_SRC=<dir> on the unpacked 2.1.13 release tree (autotools), and
+    on a tree that does not build: exit 125, so `git bisect run` skips it."""
+    src = os.path.abspath(os.path.join(bevconf.BUILD, "src"))
+    tree = os.path.join(src, "libevent-2.1.13-stable")
+    if not os.path.isdir(tree):
+        tarball = subprocess.run([os.path.join(ROOT, "impls", "libevent", "build-source.sh"), "2.1.13",
+                                  os.path.join(src, "fetch")], env=dict(os.environ, FETCH_ONLY="1"),
+                                 capture_output=True, text=True)
+        if tarball.returncode != 0:
+            raise Stop(tarball.stderr.strip().splitlines()[-1], 1)
+        program("tar", "-xzf", tarball.stdout.strip(), "-C", src)
+    seq.suite(bevconf.Target(bevconf.get_impl("libevent-src"), src=tree))
+    broken = os.path.join(src, "broken-tree")
+    os.makedirs(broken, exist_ok=True)
+    with open(os.path.join(broken, "configure"), "w") as f:
+        f.write("#!/bin/sh\necho 'this tree does not configure' >&2\nexit 1\n")
+    os.chmod(os.path.join(broken, "configure"), 0o755)
+    rc = bevconf.main(["check", f"LIBEVENT_SRC={broken}"])
+    if rc != 125:
+        raise Stop(f"LIBEVENT_SRC on a tree that does not build: exit {rc}, not 125", 1)
+    say("test: LIBEVENT_SRC: the 2.1.13 tree conforms; a tree that does not build exits 125")
+
+
 def impl_table_path():
     import impls
     return impls.TABLE
@@ -176,6 +200,8 @@ def run(cfg):
     if "ref" in table:
         seq.step("ref installed as a prefix, and as a named implementation (make new-impl)",
                  lambda: (install_ref(seq), new_impl(seq)))
+    seq.step("a libevent source tree (LIBEVENT_SRC): 2.1.13, and one that does not build",
+             lambda: source_tree(seq))
     for impl in in_test:
         seq.step(f"the suite on {impl.name} under ASan + UBSan",
                  lambda impl=impl: seq.suite(Target(impl, sanitize=True)))

@@ -10,6 +10,7 @@
 # CC and CFLAGS come from the environment. Sources are fetched at build time into
 # build/src and never committed. Progress goes to stderr, the logs to DEST.log. PATCH
 # (optional) is applied to the tree first. Exit status 1 when the tree does not build.
+# FETCH_ONLY=1: only fetch TREE's sources into build/src and print where they are.
 set -eu
 tree=$1 dest=$2
 shift 2
@@ -52,6 +53,14 @@ fetch_2112() {
 	(cd "$src" && apt-get source --download-only libevent) >>"$log" 2>&1 ||
 		fail "apt-get source libevent failed (no deb-src entry? run \`make deps\`); see $log"
 }
+
+if [ -n "${FETCH_ONLY:-}" ]; then
+	case $tree in
+	2.1.13) fetch_2113; echo "$src/$TARBALL_2113" ;;
+	*) fetch_2112; echo "$src/libevent_2.1.12-stable.orig.tar.gz" ;;
+	esac
+	exit 0
+fi
 
 work=$dest.src
 rm -rf "$work"
