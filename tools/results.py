@@ -17,7 +17,8 @@ class BadResults(Exception):
 def read(path):
     """The records of one results file, in the order they were written."""
     records = []
-    with open(path, encoding="utf-8") as f:
+    # A case's output or a corrupted stream in a check's `actual` may hold any bytes.
+    with open(path, encoding="utf-8", errors="replace") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
