@@ -18,7 +18,7 @@
 
 #include "fault.h"
 
-#define BC_MAX_ENDS 8
+#define BC_MAX_ENDS 16 /* retry.*.timeout_activity watches one per attempt, up to 10 */
 #define BC_MAX_EVENTS 4096
 
 /* One recorded callback: R(eadcb), W(ritecb) or E(ventcb). */

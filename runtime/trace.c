@@ -127,7 +127,7 @@ struct bc_end *bc_watch(struct bc_ctx *t, struct bufferevent *bev, const char *n
 	if (!bev)
 		bc_fail(t, "bufferevent constructor", "NULL", "a bufferevent");
 	if (t->nends == BC_MAX_ENDS)
-		bc_fail(t, "harness: bc_watch", "more", "at most " "8" " watched bufferevents");
+		bc_fail(t, "harness: bc_watch", "more", "at most " BC_XSTR_(BC_MAX_ENDS) " watched bufferevents");
 	struct bc_end *e = &t->ends[t->nends++];
 	memset(e, 0, sizeof *e);
 	e->t = t;
