@@ -183,11 +183,13 @@ void error_write_zero(struct bc_ctx *t)
 	close(sv[1]);
 }
 
-/* ---- C7 (QUIRK): one read attempt takes at most 4096 bytes ---- */
+/* ---- C7 (QUIRK): one read attempt takes at most 4096 bytes (16384 since 2.2) ---- */
 /* ---- C8: ... and at most max_single_read bytes ---- */
 void eof_read_chunks(struct bc_ctx *t)
 {
 	size_t n = bc_param(t) ? 250 : 10000, chunk = bc_param(t) ? 100 : 4096;
+	if (!bc_param(t) && bc_since(t, 2, 2, "C7 since 2.2: socket bufferevents read up to 16384 bytes (5357c3d6, #1549)"))
+		chunk = 16384;
 	evutil_socket_t sv[2];
 	bc_socketpair(t, sv);
 	struct bc_end *a = bc_socket_end(t, sv[0], bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");

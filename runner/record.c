@@ -59,7 +59,7 @@ void bc_channel_write(int fd, char tag, const char *fmt, ...)
 
 /* What the child wrote. */
 struct channel {
-	char *verdict, *where, *expr, *check, *expected, *actual, *pid;
+	char *verdict, *where, *expr, *check, *expected, *actual, *pid, *variant;
 	char **trace;
 	size_t ntrace;
 };
@@ -87,6 +87,7 @@ static void read_channel(int fd, struct channel *ch)
 		switch (line[0]) {
 		case 'V': set(&ch->verdict, v); break;
 		case 'P': set(&ch->pid, v); break;
+		case 'W': set(&ch->variant, v); break;
 		case 'L': set(&ch->where, v); break;
 		case 'E': set(&ch->expr, v); break;
 		case 'C': set(&ch->check, v); break;
@@ -104,7 +105,7 @@ static void read_channel(int fd, struct channel *ch)
 
 static void free_channel(struct channel *ch)
 {
-	free(ch->verdict), free(ch->where), free(ch->expr), free(ch->pid);
+	free(ch->verdict), free(ch->where), free(ch->expr), free(ch->pid), free(ch->variant);
 	free(ch->check), free(ch->expected), free(ch->actual);
 	for (size_t i = 0; i < ch->ntrace; i++)
 		free(ch->trace[i]);
@@ -293,11 +294,13 @@ enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
 	fputs("{\"impl\":", f);
 	json_value(f, run->impl);
 	json_str(f, "version", run->version);
+	json_str(f, "contract", run->contract);
 	json_str(f, "backend", run->backend);
 	json_str(f, "case", c->id);
 	json_str(f, "rule", c->rules);
 	fprintf(f, ",\"level\":\"%s\",\"status\":\"%s\",\"duration_ms\":%.3f",
 		bc_level_name(c->level), bc_status_name(st), duration_ms);
+	json_str(f, "variant", ch.variant);
 	json_str(f, "requirement", c->requirement);
 	json_str(f, "message", reason);
 	json_str(f, "where", ch.where);
@@ -333,6 +336,8 @@ enum bc_status bc_record(const struct bc_case *c, const struct bc_run_info *run,
 		}
 		if (st != BC_FAIL && st != BC_DIFFERS)
 			fprintf(f, "    message:     %s\n", reason ? reason : "");
+		if (ch.variant)
+			fprintf(f, "    judged by:   %s (contract %s)\n", ch.variant, run->contract);
 		fprintf(f, "    trace:%s\n", ch.ntrace ? "" : " (no callbacks)");
 		for (size_t k = 0; k < ch.ntrace && k < CONSOLE_TRACE_LINES; k++)
 			fprintf(f, "      %.200s\n", ch.trace[k]);

@@ -54,6 +54,8 @@ static int channel_fd = -1;
 static int output_fd = -1;  /* the case's stdout and stderr */
 static double started_at;
 static bool any_failed;
+static int contract_major = 2, contract_minor = 1;
+static char contract[16] = "2.1";
 
 /* ---- child side ---- */
 
@@ -62,6 +64,15 @@ static struct bc_ctx ctx;
 const struct bc_case *bc_current_case(void)
 {
 	return current < nselected ? selected[current] : NULL;
+}
+
+bool bc_since(struct bc_ctx *t, int major, int minor, const char *variant)
+{
+	(void)t;
+	bool newer = contract_major > major || (contract_major == major && contract_minor >= minor);
+	if (newer)
+		bc_channel_write(channel_fd, 'W', "%s", variant);
+	return newer;
 }
 
 void bc_note_trace(const char *line)
@@ -214,7 +225,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bevconf [--impl NAME] [--backend NAME] [--results FILE] [--timeout SEC]\n"
-		"               [--shard K/N] [--list] [--about] [CASE-PREFIX...]\n"
+		"               [--shard K/N] [--contract X.Y] [--list] [--about] [CASE-PREFIX...]\n"
 		"Runs the conformance cases whose id starts with one of the prefixes (all by default),\n"
 		"each in its own process with its own timeout, and writes one record per case to FILE\n"
 		"(appended to with --shard: the cases K, K+N, K+2N, ... of the selection).\n"
@@ -293,6 +304,7 @@ int main(int argc, char **argv)
 	double timeout = 5;
 	long shard = 0, nshards = 1;
 	bool list = false, sharded = false, about = false;
+	const char *contract_from = "libevent 2.1, the default";
 	prefixes = calloc(argc, sizeof *prefixes);
 
 	for (int i = 1; i < argc; i++) {
@@ -308,7 +320,13 @@ int main(int argc, char **argv)
 			backend_asked = *argv[i + 1] ? argv[i + 1] : NULL, i++;
 		else if (!strcmp(a, "--results") && has_value)
 			results_path = argv[++i];
-		else if (!strcmp(a, "--timeout") && has_value)
+		else if (!strcmp(a, "--contract") && has_value) {
+			if (sscanf(argv[++i], "%d.%d", &contract_major, &contract_minor) != 2) {
+				fprintf(stderr, "bevconf: --contract wants a release line like 2.1, not %s\n", argv[i]);
+				return 2;
+			}
+			contract_from = "declared";
+		} else if (!strcmp(a, "--timeout") && has_value)
 			timeout = atof(argv[++i]);
 		else if (!strcmp(a, "--shard") && has_value) {
 			if (!parse_shard(argv[++i], &shard, &nshards)) {
@@ -350,6 +368,15 @@ int main(int argc, char **argv)
 
 	bc_preflight();
 	run.version = *bc_version() ? bc_version() : NULL;
+	/* The contract follows the version under test unless one was declared. */
+	int major, minor;
+	if (run.version && strcmp(contract_from, "declared") != 0 &&
+	    sscanf(run.version, "%d.%d", &major, &minor) == 2 && major == 2 && minor >= 1) {
+		contract_major = major, contract_minor = minor;
+		contract_from = "from the version";
+	}
+	snprintf(contract, sizeof contract, "%d.%d", contract_major, contract_minor);
+	run.contract = contract;
 	struct event_base *probe = event_base_new();
 	if (!probe) {
 		fprintf(stderr, "bevconf: error: %s: event_base_new() failed%s%s\n", run.impl,
@@ -374,6 +401,7 @@ int main(int argc, char **argv)
 		print_linked_library();
 		printf("bevconf: backend: %s%s\n", run.backend ? run.backend : "unknown (no event_base_get_method)",
 		       backend_asked ? " (as asked)" : " (not forced)");
+		printf("bevconf: contract: %s (%s)\n", contract, contract_from);
 		bc_preflight_print();
 		if (about)
 			return 0;

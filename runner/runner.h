@@ -37,7 +37,8 @@ void bc_skip(const char *reason) __attribute__((noreturn));
 
 /* ---- the channel: a case's child writes tagged lines, its parent reads them ---- */
 /* Tags, one line each: P the child's pid; T trace line; L where; E expression; C check;
- * X expected; A actual; V verdict the child decided itself ("SKIP <reason>", "DIFFERS"). */
+ * X expected; A actual; V verdict the child decided itself ("SKIP <reason>", "DIFFERS");
+ * W the version variant of a rule the case judged by (bc_since). */
 void bc_channel_write(int fd, char tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- preflight (preflight.c): capabilities many cases rely on ---- */
@@ -67,7 +68,8 @@ bool bc_status_fails(enum bc_status s);
 /* What Check said of the case's process, before the channel is read. */
 enum bc_outcome { BC_OUT_PASSED, BC_OUT_FAILED, BC_OUT_TIMEOUT, BC_OUT_CRASHED };
 
-struct bc_run_info { const char *impl, *backend, *version; };
+/* contract: the libevent release line whose rules judge the run ("2.1", "2.2"). */
+struct bc_run_info { const char *impl, *backend, *version, *contract; };
 
 /* A case's two anonymous files: the channel, and its stdout + stderr. */
 struct bc_case_files { int channel, output; };

@@ -153,6 +153,14 @@ void bc_expect_shape_(struct bc_ctx *t, const char *where, const char *expr, con
 void bc_expect_pattern_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
 			const struct bc_bytes *b, size_t n);
 
+/* ---- versioned rules (runner.c) ---- */
+/* True when the contract under test (the implementation's libevent release line, from
+ * event_get_version(), or the declared CONTRACT=X.Y) is major.minor or later. A case
+ * whose rule changed on purpose upstream judges by the newer variant when this holds;
+ * `variant` names it ("J13 since 2.2: callbacks under the lock, 12cedc8a") and is
+ * recorded with the result. */
+bool bc_since(struct bc_ctx *t, int major, int minor, const char *variant);
+
 /* ---- event-driven waiting (wait.c) ---- */
 /* One loop pass that never blocks: EVLOOP_ONCE|EVLOOP_NONBLOCK. */
 void bc_pass(struct bc_ctx *t);

@@ -194,7 +194,7 @@ def case_ids(runner, cases):
 
 
 def run_suite(target, backend, cases=(), jobs=8, timeout=5, results_path=None, log=None,
-              wrapper=(), quiet_summary=False, runner=None):
+              wrapper=(), quiet_summary=False, runner=None, contract=None):
     """Run the selected cases in `jobs` runner processes side by side (each case still in
     its own process, with its own timeout), all writing one results file. Returns
     (records, tally). Console output goes to `log` (a file) or to stdout."""
@@ -207,13 +207,12 @@ def run_suite(target, backend, cases=(), jobs=8, timeout=5, results_path=None, l
     if not wanted:
         raise Stop("no case id starts with the given prefix(es); see `make list`")
     jobs = max(1, min(jobs, len(wanted)))
-    argv = list(wrapper) + [runner, "--impl", target.name, "--timeout", str(timeout),
-                            "--results", results_path]
-    if backend:
-        argv += ["--backend", backend]
+    options = ["--impl", target.name] + (["--backend", backend] if backend else []) + \
+        (["--contract", contract] if contract else [])
+    argv = list(wrapper) + [runner, "--timeout", str(timeout), "--results", results_path] + options
     out = log or sys.stdout
     out.flush()
-    about = subprocess.run([runner, "--about", "--impl", target.name] + (["--backend", backend] if backend else []),
+    about = subprocess.run([runner, "--about"] + options,
                            stdout=out, stderr=subprocess.PIPE, text=True,
                            env=target.env(backend))
     if about.returncode != 0:
@@ -263,12 +262,14 @@ def cmd_check(cfg):
         raise Stop(f"MEMCHECK={memcheck}: the one memory checker is valgrind (for ASan: SANITIZE=1)")
     target.build()
     cases, jobs = cfg.words("CASES"), cfg.number("CASE_JOBS")
+    contract = cfg.get("CONTRACT")
     if not memcheck:
-        _, tally = run_suite(target, backend, cases, jobs, cfg.number("TIMEOUT", float, 0.1))
+        _, tally = run_suite(target, backend, cases, jobs, cfg.number("TIMEOUT", float, 0.1),
+                             contract=contract)
         return 1 if tally.failed else 0
     with tempfile.TemporaryDirectory() as logs:
         os.environ["BEVCONF_VALGRIND_LOGS"] = logs
-        _, tally = run_suite(target, backend, cases, jobs, 30,
+        _, tally = run_suite(target, backend, cases, jobs, 30, contract=contract,
                              wrapper=VALGRIND + [f"--log-file={logs}/vg.%p"])
         # What is left is the runner processes' own logs: errors there are the harness's.
         own = [open(os.path.join(logs, f)).read() for f in os.listdir(logs)]
