@@ -110,7 +110,8 @@ clean:
 include fuzz/fuzz.mk
 
 # ---- what runs: tools/bevconf.py (make passes its command-line variables along) ----
-RUN_COMMANDS := new-impl check list test report report-diff flaky mutants bench coverage coverage-regress valgrind e2e
+RUN_COMMANDS := new-impl check list test report report-diff flaky mutants bench coverage coverage-regress valgrind e2e \
+	versions
 .PHONY: $(RUN_COMMANDS)
 $(RUN_COMMANDS):
 	@python3 tools/bevconf.py $@

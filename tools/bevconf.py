@@ -400,6 +400,11 @@ def cmd_coverage(cfg, regress=False):
     return coverage_run.run(cfg, regress)
 
 
+def cmd_versions(cfg):
+    import versions
+    return versions.run(cfg)
+
+
 def cmd_test(cfg):
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     import run_all
@@ -456,6 +461,7 @@ COMMANDS = {
     "flaky": cmd_flaky, "mutants": cmd_mutants, "report": cmd_report,
     "report-diff": cmd_report_diff, "bench": cmd_bench, "coverage": cmd_coverage,
     "coverage-regress": lambda cfg: cmd_coverage(cfg, regress=True), "test": cmd_test,
+    "versions": cmd_versions,
 }
 
 
