@@ -1,6 +1,7 @@
-"""coverage_run: `make coverage` and `make coverage-regress`. libevent 2.1.12 from Debian's
-source package built with gcov (make builds it: build/coverage/libevent); the suite under
-every backend through LIBEVENT_PREFIX, or libevent's own full regress suite for the
+"""coverage_run: `make coverage [LIBEVENT_SRC=dir]` and `make coverage-regress`. libevent
+built with gcov: 2.1.12 from Debian's source package (build/coverage/libevent, with its
+regress suite), or the tree LIBEVENT_SRC names (impls/libevent-src, flavour gcov); the suite
+under every backend through LIBEVENT_PREFIX, or libevent's own full regress suite for the
 baseline; then per-file line and branch coverage (tools/coverage/report.py)."""
 import glob
 import os
@@ -15,8 +16,16 @@ BASELINE = os.path.join(ROOT, "tools", "coverage", "regress-baseline.txt")
 
 
 def run(cfg, regress):
-    prefix = os.path.join(COVERAGE, "libevent")
-    bevconf.make([os.path.join(bevconf.BUILD, "coverage", "libevent", ".source-dir")], {})
+    tree = cfg.get("LIBEVENT_SRC")
+    if tree and regress:
+        raise bevconf.Stop("coverage-regress measures Debian's 2.1.12 tree only (its regress suite)")
+    if tree:
+        tree = os.path.abspath(tree)
+        prefix = os.path.abspath(os.path.join(bevconf.BUILD, "fuzz", "libevent-src" + bevconf.path_slug(tree), "gcov"))
+        bevconf.make([os.path.join(prefix, ".source-dir")], {"LIBEVENT_SRC": tree})
+    else:
+        prefix = os.path.join(COVERAGE, "libevent")
+        bevconf.make([os.path.join(bevconf.BUILD, "coverage", "libevent", ".source-dir")], {})
     src = open(os.path.join(prefix, ".source-dir")).read().strip()
     for f in glob.glob(os.path.join(src, "**", "*.gcda"), recursive=True):
         os.remove(f)
