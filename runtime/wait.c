@@ -15,9 +15,48 @@ double bc_now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* How one loop pass is made. With EVLOOP_ONCE and EVLOOP_NONBLOCK, by the loop itself.
+ * Without them (or when an impl.mk says -DBC_LOOP_IGNORES_FLAGS: its loop takes them and
+ * ignores them), a harness timer ends the pass: it fires after the events ready now
+ * (at 0 ms) or after one tick of waiting (BC_TICK_MS) and calls event_base_loopexit,
+ * so the loop returns once that iteration's callbacks have run. The blocking pass then
+ * polls: conditions are checked every tick rather than after each event. */
+#if defined(BC_HAVE_EVLOOP_ONCE) && defined(BC_HAVE_EVLOOP_NONBLOCK) && !defined(BC_LOOP_IGNORES_FLAGS)
+static void loop_pass(struct bc_ctx *t, bool block)
+{
+	event_base_loop(t->base, block ? EVLOOP_ONCE : EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+#else
+#define BC_TICK_MS 1
+static struct event *pass_ev;
+static struct event_base *pass_base;
+
+static void on_pass_end(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	event_base_loopexit(arg, NULL);
+}
+
+static void loop_pass(struct bc_ctx *t, bool block)
+{
+	if (!pass_ev || pass_base != t->base) {
+		/* One per base, freed with it by the runner (t->owned). */
+		if (t->nowned >= (int)(sizeof t->owned / sizeof t->owned[0]) ||
+		    !(pass_ev = evtimer_new(t->base, on_pass_end, t->base)))
+			bc_fail(t, "harness: the loop-pass timer", "evtimer_new failed", "a timer");
+		t->owned[t->nowned++] = pass_ev;
+		pass_base = t->base;
+	}
+	struct timeval tv = { 0, block ? BC_TICK_MS * 1000 : 0 };
+	if (evtimer_add(pass_ev, &tv) != 0)
+		bc_fail(t, "harness: the loop-pass timer", "evtimer_add failed", "armed");
+	event_base_loop(t->base, 0);
+}
+#endif
+
 void bc_pass(struct bc_ctx *t)
 {
-	event_base_loop(t->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	loop_pass(t, false);
 }
 
 void bc_passes(struct bc_ctx *t, int n)
@@ -45,7 +84,7 @@ bool bc_deadline_step_(struct bc_ctx *t)
 {
 	if (deadline_passed)
 		return false;
-	event_base_loop(t->base, EVLOOP_ONCE);
+	loop_pass(t, true);
 	return true;
 }
 
