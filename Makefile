@@ -77,7 +77,7 @@ $(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS) $(BC_HAVE)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # A case that does not compile against the implementation SKIPs, naming the reason.
-$(OUT)/obj/cases/%.o: cases/%.c | impl-ok $(IMPL_DEPS) $(BC_HAVE)
+$(OUT)/obj/cases/%.o: cases/%.c mk/compile_case.py | impl-ok $(IMPL_DEPS) $(BC_HAVE)
 	@mkdir -p $(@D)
 	mk/compile-case.sh $< $@ $(CC) $(ALL_CFLAGS)
 
