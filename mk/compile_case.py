@@ -155,6 +155,21 @@ def diagnostics(log, src):
     return errors
 
 
+def implicit_names(log):
+    return {n for n in IMPLICIT.findall(log)}
+
+
+def better_reason(reason, body, implicit):
+    """An error that does not name what is missing (a struct returned by a function the
+    headers do not declare: 'invalid initializer') gives way to that function's name."""
+    if re.search(r"undeclared|unknown type name|no member|incomplete type|storage size|#error", reason):
+        return reason
+    for m in re.finditer(r"\b([A-Za-z_]\w*)\s*\(", body):
+        if m.group(1) in implicit:
+            return f"'{m.group(1)}' undeclared"
+    return reason
+
+
 def reason_of(msg):
     """The compiler's message, short and safe inside a C string literal."""
     msg = re.sub(r"; did you mean .*$", "", msg)
@@ -164,6 +179,57 @@ def reason_of(msg):
     msg = msg.replace("\\", "/").replace('"', "'")
     msg = "".join(ch for ch in msg if 32 <= ord(ch) < 127)
     return msg[:160]
+
+
+FROM = re.compile(r"^\s+from \S+:\d+[:,]$")
+IMPLICIT = re.compile(r"implicit declaration of function '(\w+)'")
+
+
+def quiet_implicit(log, src):
+    """The compiler's output without the warnings that only say the headers do not
+    declare a function the file calls (and what follows from it: an int used as a
+    pointer), plus one line naming those functions. Such a call is expected: when the
+    library lacks the function, the link stubs it (mk/link.sh)."""
+    blocks, pending = [], []
+    for line in log.splitlines():
+        m = DIAG.match(line)
+        if m and m.group(3) in ("warning", "error", "fatal error"):
+            blocks.append(pending + [line])
+            pending = []
+        elif m and blocks:              # a note belongs to the diagnostic before it
+            blocks[-1] += pending + [line]
+            pending = []
+        elif re.match(r"^\d+ warnings? generated\.$", line):
+            continue
+        elif line.startswith("In file included from") or FROM.match(line) or ": In function " in line \
+                or ": At top level:" in line or not blocks:
+            pending.append(line)        # what leads to the next diagnostic
+        else:
+            blocks[-1].append(line)     # the source excerpt, the caret, a fix-it
+    names = sorted({n for b in blocks if "-Wimplicit-function-declaration" in b[-1] or
+                    any("-Wimplicit-function-declaration" in line for line in b)
+                    for n in IMPLICIT.findall("\n".join(b))})
+    if not names:
+        return log
+    called = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\s*\(")
+    with open(src, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    kept, carry = [], []
+    for b in blocks:
+        text = "\n".join(b)
+        m = next(filter(None, map(DIAG.match, b)))
+        here = os.path.normpath(m.group(1)) == os.path.normpath(src)
+        near = "\n".join(lines[max(0, int(m.group(2)) - 3):int(m.group(2))]) if here else ""
+        if "-Wimplicit-function-declaration" in text or called.search(text) or called.search(near):
+            carry += [line for line in b if ": In function " in line]
+            continue
+        if carry and not any(": In function " in line for line in b):
+            b = carry[-1:] + b
+        carry = []
+        kept.append(b)
+    out = "".join("\n".join(b) + "\n" for b in kept) + "".join(line + "\n" for line in pending)
+    return out + (f"bevconf: note: {src} calls functions this implementation's headers do not declare "
+                  f"(a stub SKIPs those its library lacks): {' '.join(names)}\n")
 
 
 def compile_(cmd, src, obj, extra=()):
@@ -204,7 +270,7 @@ def main(argv):
     with open(log_path, "w") as f:
         f.write(out)
     if ok:
-        sys.stderr.write(out)   # warnings still matter to whoever reads the build
+        sys.stderr.write(quiet_implicit(out, src))  # warnings still matter to whoever reads the build
         return 0
 
     text = open(src, encoding="utf-8").read()
@@ -221,6 +287,7 @@ def main(argv):
     first_reason = None
     for _ in range(len(items) + 2):
         progress = False
+        implicit = implicit_names(out)
         for err in diagnostics(out, src):
             reason = reason_of(err["msg"])
             first_reason = first_reason or reason
@@ -232,6 +299,7 @@ def main(argv):
                     break
             if holder is None:
                 return whole_file(src, obj, cmd, reason)
+            reason = better_reason(reason, " ".join(blines[holder.first - 1:holder.last]), implicit)
             if holder.kind == "case":
                 if holder.name not in stubbed:
                     stubbed[holder.name] = reason
@@ -275,6 +343,7 @@ def main(argv):
         with open(log_path, "a") as f:
             f.write(f"--- {copy}\n{out}")
         if ok:
+            sys.stderr.write(quiet_implicit(out, src))
             break
     else:
         return whole_file(src, obj, cmd, first_reason or "unknown error")
