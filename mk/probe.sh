@@ -3,7 +3,8 @@
 # Asks the compiler which headers, types and constants of mk/api.txt the implementation's
 # headers provide (ARGS: how to compile against it) and writes HEADER (bc_have.h):
 # `#define BC_HAVE_<NAME> 1` for each one present. A core one missing stops here with one
-# line, `*** bevconf: ...` (the driver shows it as `bevconf: ...`, exit 2).
+# line, `*** bevconf: ...` (the driver shows it as `bevconf: ...`, exit 2). For a constant
+# also `BC_CONSTANT_<NAME>`: `1, (long)(NAME)` when present, `0, 0L` when not.
 #
 # NO_HOST_DIR (empty for the system libevent): a directory, placed after the
 # implementation's own on the include path, holding a stand-in for every libevent header
@@ -48,6 +49,8 @@ while read -r kind name need rest; do
 	esac
 	if "$@" -fsyntax-only "$work/t.c" >>"$work/log.txt" 2>&1; then
 		echo "#define $(macro "$name") 1" >>"$have"
+		# For a table of optional constants (runtime/api.c): present, value.
+		[ "$kind" = constant ] && echo "#define BC_CONSTANT_$name 1, (long)($name)" >>"$have"
 		# What follows is probed with every header found so far (a constant may live in
 		# any of them, a compat header may need the core ones first).
 		[ "$kind" = header ] && prelude="$prelude#include <$name>
@@ -56,6 +59,7 @@ while read -r kind name need rest; do
 		missing_core="$missing_core${missing_core:+, }$kind $name"
 	else
 		echo "/* absent: $kind $name */" >>"$have"
+		[ "$kind" = constant ] && echo "#define BC_CONSTANT_$name 0, 0L" >>"$have"
 	fi
 done <"$api"
 

@@ -2,6 +2,7 @@
  * "What an implementation must provide"): bevconf's own parameter values mapped to the
  * implementation's constants, a SKIP naming the constant when one is absent, and the
  * optional functions the harness itself calls. */
+#include <stdio.h>
 #include <string.h>
 
 #include "bevconf.h"
@@ -26,68 +27,49 @@ const char *bc_base_method(const struct event_base *base)
 	return bc_implemented("event_base_get_method") ? bc_api_get_method_(base) : NULL;
 }
 
+/* An optional constant: whether the headers have it, its value (bc_have.h). */
+struct optional_constant {
+	int present;
+	long value;
+	const char *name;
+};
+#define OPTIONAL(name) { BC_CONSTANT_##name, #name }
+
+static int constant_or_skip(const struct optional_constant *c)
+{
+	static char reason[96];
+	if (!c->present) {
+		snprintf(reason, sizeof reason, "not implemented: constant %s", c->name);
+		bc_skip(reason);
+	}
+	return (int)c->value;
+}
+
 int bc_eol_style(struct bc_ctx *t, int bc_eol)
 {
+	static const struct optional_constant styles[] = {
+		[BC_EOL_ANY] = OPTIONAL(EVBUFFER_EOL_ANY),
+		[BC_EOL_CRLF] = OPTIONAL(EVBUFFER_EOL_CRLF),
+		[BC_EOL_CRLF_STRICT] = OPTIONAL(EVBUFFER_EOL_CRLF_STRICT),
+		[BC_EOL_LF] = OPTIONAL(EVBUFFER_EOL_LF),
+		[BC_EOL_NUL] = OPTIONAL(EVBUFFER_EOL_NUL),
+	};
 	(void)t;
-	switch (bc_eol) {
-	case BC_EOL_ANY:
-#ifdef BC_HAVE_EVBUFFER_EOL_ANY
-		return EVBUFFER_EOL_ANY;
-#else
-		bc_skip_constant("EVBUFFER_EOL_ANY");
-#endif
-	case BC_EOL_CRLF:
-#ifdef BC_HAVE_EVBUFFER_EOL_CRLF
-		return EVBUFFER_EOL_CRLF;
-#else
-		bc_skip_constant("EVBUFFER_EOL_CRLF");
-#endif
-	case BC_EOL_CRLF_STRICT:
-#ifdef BC_HAVE_EVBUFFER_EOL_CRLF_STRICT
-		return EVBUFFER_EOL_CRLF_STRICT;
-#else
-		bc_skip_constant("EVBUFFER_EOL_CRLF_STRICT");
-#endif
-	case BC_EOL_LF:
-#ifdef BC_HAVE_EVBUFFER_EOL_LF
-		return EVBUFFER_EOL_LF;
-#else
-		bc_skip_constant("EVBUFFER_EOL_LF");
-#endif
-	case BC_EOL_NUL:
-#ifdef BC_HAVE_EVBUFFER_EOL_NUL
-		return EVBUFFER_EOL_NUL;
-#else
-		bc_skip_constant("EVBUFFER_EOL_NUL");
-#endif
-	}
-	return bc_eol; /* not a style: passed on as it is (a case of bad arguments) */
+	if (bc_eol < 0 || bc_eol >= (int)(sizeof styles / sizeof styles[0]))
+		return bc_eol; /* not a style: passed on as it is (a case of bad arguments) */
+	return constant_or_skip(&styles[bc_eol]);
 }
 
 int bc_flush_mode(struct bc_ctx *t, int bc_mode)
 {
-	(void)t;
-	switch (bc_mode) {
-	case BC_FLUSH_NORMAL:
-#ifdef BC_HAVE_BEV_NORMAL
-		return BEV_NORMAL;
-#else
-		bc_skip_constant("BEV_NORMAL");
-#endif
-	case BC_FLUSH_FLUSH:
-#ifdef BC_HAVE_BEV_FLUSH
-		return BEV_FLUSH;
-#else
-		bc_skip_constant("BEV_FLUSH");
-#endif
-	case BC_FLUSH_FINISHED:
-#ifdef BC_HAVE_BEV_FINISHED
-		return BEV_FINISHED;
-#else
-		bc_skip_constant("BEV_FINISHED");
-#endif
-	}
-	bc_fail(t, "harness: a flush mode", "not one of BC_FLUSH_*", "BC_FLUSH_NORMAL, _FLUSH or _FINISHED");
+	static const struct optional_constant modes[] = {
+		[BC_FLUSH_NORMAL] = OPTIONAL(BEV_NORMAL),
+		[BC_FLUSH_FLUSH] = OPTIONAL(BEV_FLUSH),
+		[BC_FLUSH_FINISHED] = OPTIONAL(BEV_FINISHED),
+	};
+	if (bc_mode < 0 || bc_mode >= (int)(sizeof modes / sizeof modes[0]))
+		bc_fail(t, "harness: a flush mode", "not one of BC_FLUSH_*", "BC_FLUSH_NORMAL, _FLUSH or _FINISHED");
+	return constant_or_skip(&modes[bc_mode]);
 }
 
 short bc_iotype(int bc_io)

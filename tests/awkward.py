@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import bevconf  # noqa: E402
 import results  # noqa: E402
 from bevconf import Stop, say  # noqa: E402
+from mutants import header  # noqa: E402  (a patch's "# Key: value" lines)
 
 BUILD = os.path.join(bevconf.BUILD, "awkward-test")
 PATCHES = os.path.join(ROOT, "mutants", "awkward")
@@ -62,14 +63,6 @@ def skip_reason_ok(msg):
         return m.group(1) in MISSING_FUNCTIONS | MISSING_CONSTANTS
     m = re.fullmatch(r"does not compile against this implementation: unknown type name '(\w+)'( \(in \w+\))?", msg)
     return bool(m) and m.group(1) in MISSING_TYPES
-
-
-def header(path, key):
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith(f"# {key}:"):
-                return line.split(":", 1)[1].strip()
-    return ""
 
 
 class Run:
