@@ -125,6 +125,17 @@ def check_plain(jobs):
         bad.append("bc_have.h says event2/dns.h is there: the host's header was taken")
     if "BC_HAVE_EVLOOP_ONCE" in have:
         bad.append("bc_have.h says EVLOOP_ONCE is there: awkward's headers should not have it")
+    # mk/api.txt (and impls/README.md's table) lists exactly what the harness calls: here,
+    # with the loop-pass emulation compiled in, every function of it.
+    objs = glob.glob(os.path.join(run.target.out, "obj", "runtime", "*.o")) + \
+        glob.glob(os.path.join(run.target.out, "obj", "runner", "*.o"))
+    nm = subprocess.run(["nm", "-u"] + objs, capture_output=True, text=True).stdout.split()
+    called = {w for w in nm if re.match(r"(event|evbuffer|bufferevent|evutil|evconnlistener)_", w)}
+    listed = {line.split()[1] for line in open(os.path.join(ROOT, "mk", "api.txt"))
+              if line.startswith("function")}
+    if called != listed:
+        bad.append(f"mk/api.txt's functions are not what the harness calls: only called "
+                   f"{sorted(called - listed)}, only listed {sorted(listed - called)}")
     lines = run.console.count("\n")
     if lines > CONSOLE_MAX_LINES or len(run.console) > CONSOLE_MAX_BYTES:
         bad.append(f"console of {lines} lines, {len(run.console)} bytes: more than "
