@@ -11,7 +11,9 @@
 CC ?= cc
 CFLAGS ?= -O1 -g
 LDFLAGS ?=
-WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# The harness calls nothing undeclared (a missing prototype truncates a returned pointer);
+# cases may (mk/compile-case.sh lets them: the link stubs what the library lacks).
+WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 BUILD := build
 
 # SANITIZE=1: the harness and the cases under ASan + UBSan (clang).
@@ -30,9 +32,19 @@ else
 endif
 OUT ?= $(BUILD)/$(IMPL)
 
+# What the implementation's headers provide of mk/api.txt: $(OUT)/gen/bc_have.h, from
+# mk/probe.sh (a core item missing stops the build there, with one line). For any
+# implementation but the system libevent (-DBC_SYSTEM_LIBEVENT, impls/libevent/impl.mk),
+# no-host-headers/ stands in for every libevent header it lacks and stops the compile, so
+# the host's /usr/include/event2 never fills the gap.
+GEN := $(OUT)/gen
+BC_HAVE := $(GEN)/bc_have.h
+NO_HOST_HEADERS := $(if $(filter -DBC_SYSTEM_LIBEVENT,$(IMPL_CFLAGS)),,$(GEN)/no-host-headers)
+IMPL_INCLUDE = $(IMPL_CFLAGS) $(if $(NO_HOST_HEADERS),-I$(NO_HOST_HEADERS))
+
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm)
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iruntime -Irunner -Icases $(IMPL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARNFLAGS) -Iruntime -Irunner -Icases $(IMPL_INCLUDE) -I$(GEN) $(CHECK_CFLAGS) -MMD -MP
 # -rdynamic exports the fault layer's libc wrappers so a shared libevent calls them too.
 LINK = $(CC) $(CFLAGS) $(LDFLAGS) -rdynamic
 
@@ -58,16 +70,21 @@ build: impl-ok $(RUNNER)
 # The implementation's own library alone (a libevent source tree: LIBEVENT_SRC).
 impl-deps: impl-ok $(IMPL_DEPS)
 
-$(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS)
+$(BC_HAVE): $(GEN)/bc_have.stamp ;
+$(GEN)/bc_have.stamp: mk/probe.sh mk/api.txt | impl-ok $(IMPL_DEPS)
+	@mkdir -p $(@D)
+	mk/probe.sh $(IMPL) $(BC_HAVE) $@ "$(NO_HOST_HEADERS)" -- $(CC) -std=gnu11 $(CFLAGS) $(IMPL_INCLUDE)
+
+$(OUT)/obj/%.o: %.c | impl-ok $(IMPL_DEPS) $(BC_HAVE)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# A case file that does not compile against the implementation makes its cases SKIP.
-$(OUT)/obj/cases/%.o: cases/%.c | impl-ok $(IMPL_DEPS)
+# A case that does not compile against the implementation SKIPs, naming the reason.
+$(OUT)/obj/cases/%.o: cases/%.c mk/compile_case.py | impl-ok $(IMPL_DEPS) $(BC_HAVE)
 	@mkdir -p $(@D)
 	mk/compile-case.sh $< $@ $(CC) $(ALL_CFLAGS)
 
-$(OUT)/obj/tests/runner.o: runner/runner.c | impl-ok
+$(OUT)/obj/tests/runner.o: runner/runner.c | impl-ok $(BC_HAVE)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
 

@@ -4,18 +4,20 @@
 
 #include "evbuffer.h"
 /* After buffer.h: buffer_compat.h does not declare struct evbuffer itself. */
+#ifdef BC_HAVE_EVENT2_BUFFER_COMPAT_H
 #include <event2/buffer_compat.h>
+#endif
 
 #define SPLIT 0x100 /* param bit: one internal chunk per byte */
 
 static const char *style_name(int style)
 {
 	switch (style) {
-	case EVBUFFER_EOL_ANY: return "ANY";
-	case EVBUFFER_EOL_CRLF: return "CRLF";
-	case EVBUFFER_EOL_CRLF_STRICT: return "CRLF_STRICT";
-	case EVBUFFER_EOL_LF: return "LF";
-	case EVBUFFER_EOL_NUL: return "NUL";
+	case BC_EOL_ANY: return "ANY";
+	case BC_EOL_CRLF: return "CRLF";
+	case BC_EOL_CRLF_STRICT: return "CRLF_STRICT";
+	case BC_EOL_LF: return "LF";
+	case BC_EOL_NUL: return "NUL";
 	}
 	return "?";
 }
@@ -25,7 +27,7 @@ static void expect_line(struct bc_ctx *t, struct evbuffer *b, int style, const c
 {
 	size_t n = 12345;
 	char c[120];
-	char *line = evbuffer_readln(b, &n, (enum evbuffer_eol_style)style);
+	char *line = evbuffer_readln(b, &n, bc_eol_style(t, style));
 	snprintf(c, sizeof c, "readln(%s) returns a line", style_name(style));
 	if (!line)
 		bc_fail(t, c, "NULL", eb_esc(want, wn));
@@ -39,7 +41,7 @@ static void expect_no_line(struct bc_ctx *t, struct evbuffer *b, int style)
 {
 	size_t n = 12345;
 	char c[120];
-	char *line = evbuffer_readln(b, &n, (enum evbuffer_eol_style)style);
+	char *line = evbuffer_readln(b, &n, bc_eol_style(t, style));
 	snprintf(c, sizeof c, "readln(%s) finds no line", style_name(style));
 	if (line)
 		bc_fail(t, c, eb_esc(line, n), "NULL");
@@ -59,11 +61,11 @@ static const struct {
 	int nlines;
 	struct span left;
 } styles_expect[] = {
-	{ EVBUFFER_EOL_ANY, { S("a"), S("b"), S("c"), S("d"), S("e\0f") }, 5, S("g") },
-	{ EVBUFFER_EOL_CRLF, { S("a"), S("b"), S("c\rd"), S(""), S("\re\0f"), S("") }, 6, S("g") },
-	{ EVBUFFER_EOL_CRLF_STRICT, { S("a"), S("b\nc\rd\n\n\re\0f"), S("") }, 3, S("g") },
-	{ EVBUFFER_EOL_LF, { S("a\r"), S("b"), S("c\rd"), S(""), S("\re\0f\r"), S("\r") }, 6, S("g") },
-	{ EVBUFFER_EOL_NUL, { S("a\r\nb\nc\rd\n\n\re") }, 1, S("f\r\n\r\ng") },
+	{ BC_EOL_ANY, { S("a"), S("b"), S("c"), S("d"), S("e\0f") }, 5, S("g") },
+	{ BC_EOL_CRLF, { S("a"), S("b"), S("c\rd"), S(""), S("\re\0f"), S("") }, 6, S("g") },
+	{ BC_EOL_CRLF_STRICT, { S("a"), S("b\nc\rd\n\n\re\0f"), S("") }, 3, S("g") },
+	{ BC_EOL_LF, { S("a\r"), S("b"), S("c\rd"), S(""), S("\re\0f\r"), S("\r") }, 6, S("g") },
+	{ BC_EOL_NUL, { S("a\r\nb\nc\rd\n\n\re") }, 1, S("f\r\n\r\ng") },
 };
 
 void eb_readln_styles(struct bc_ctx *t)
@@ -91,14 +93,14 @@ void eb_readln_arrival(struct bc_ctx *t)
 	struct evbuffer *b = eb_new(t);
 	eb_add_str(t, b, "line\r", 5, false);
 	switch (style) {
-	case EVBUFFER_EOL_ANY:
+	case BC_EOL_ANY:
 		expect_line(t, b, style, "line", 4);
 		bc_expect_int(t, "the CR is consumed with the line", evbuffer_get_length(b), 0);
 		eb_add_str(t, b, "\nnext\n", 6, false);
 		expect_line(t, b, style, "", 0);
 		expect_line(t, b, style, "next", 4);
 		break;
-	case EVBUFFER_EOL_LF:
+	case BC_EOL_LF:
 		expect_no_line(t, b, style);
 		eb_expect_bytes(t, "buffer unchanged", b, "line\r", 5);
 		eb_add_str(t, b, "\nnext\n", 6, false);
@@ -124,11 +126,11 @@ void eb_readln_noterm(struct bc_ctx *t)
 {
 	int style = bc_param(t);
 	static const struct span in[] = {
-		[EVBUFFER_EOL_ANY] = S("abc\0def"),
-		[EVBUFFER_EOL_CRLF] = S("ab\rc\r"),
-		[EVBUFFER_EOL_CRLF_STRICT] = S("a\nb\rc\n\r"),
-		[EVBUFFER_EOL_LF] = S("a\rb\r\0"),
-		[EVBUFFER_EOL_NUL] = S("a\r\nb\n"),
+		[BC_EOL_ANY] = S("abc\0def"),
+		[BC_EOL_CRLF] = S("ab\rc\r"),
+		[BC_EOL_CRLF_STRICT] = S("a\nb\rc\n\r"),
+		[BC_EOL_LF] = S("a\rb\r\0"),
+		[BC_EOL_NUL] = S("a\r\nb\n"),
 	};
 	struct evbuffer *b = eb_new(t);
 	eb_add_str(t, b, in[style].p, in[style].n, true);
@@ -145,7 +147,7 @@ void eb_readln_edge(struct bc_ctx *t)
 	struct evbuffer *b = eb_new(t);
 	switch (bc_param(t)) {
 	case 1:
-		for (int s = EVBUFFER_EOL_ANY; s <= EVBUFFER_EOL_NUL; s++)
+		for (int s = BC_EOL_ANY; s <= BC_EOL_NUL; s++)
 			expect_no_line(t, b, s);
 		break;
 	case 2:
@@ -156,32 +158,32 @@ void eb_readln_edge(struct bc_ctx *t)
 	case 3:
 		eb_add_str(t, b, "a\r\nb\n", 5, false);
 		evbuffer_freeze(b, 1);
-		for (int s = EVBUFFER_EOL_ANY; s <= EVBUFFER_EOL_LF; s++)
+		for (int s = BC_EOL_ANY; s <= BC_EOL_LF; s++)
 			expect_no_line(t, b, s);
 		eb_expect_bytes(t, "buffer unchanged", b, "a\r\nb\n", 5);
 		evbuffer_unfreeze(b, 1);
-		expect_line(t, b, EVBUFFER_EOL_CRLF, "a", 1);
+		expect_line(t, b, BC_EOL_CRLF, "a", 1);
 		break;
 	case 4: {
 		eb_add_str(t, b, "ab\ncd", 5, false);
-		char *l = evbuffer_readln(b, NULL, EVBUFFER_EOL_LF);
+		char *l = evbuffer_readln(b, NULL, bc_eol_style(t, BC_EOL_LF));
 		bc_expect(t, "readln with NULL n_read_out returns the line", l != NULL);
 		eb_expect_mem(t, "line", l, strlen(l), "ab", 2);
 		free(l);
-		bc_expect(t, "no second line", evbuffer_readln(b, NULL, EVBUFFER_EOL_LF) == NULL);
+		bc_expect(t, "no second line", evbuffer_readln(b, NULL, bc_eol_style(t, BC_EOL_LF)) == NULL);
 		eb_expect_bytes(t, "left", b, "cd", 2);
 		break;
 	}
 	case 5:
 		eb_add_str(t, b, "\r\nx\n\ny", 6, false);
-		expect_line(t, b, EVBUFFER_EOL_ANY, "", 0);
-		expect_line(t, b, EVBUFFER_EOL_ANY, "x", 1);
+		expect_line(t, b, BC_EOL_ANY, "", 0);
+		expect_line(t, b, BC_EOL_ANY, "x", 1);
 		eb_expect_bytes(t, "ANY consumed the run of LFs", b, "y", 1);
 		evbuffer_drain(b, 1);
 		eb_add_str(t, b, "\nx\n\ny", 5, false);
-		expect_line(t, b, EVBUFFER_EOL_CRLF, "", 0);
-		expect_line(t, b, EVBUFFER_EOL_CRLF, "x", 1);
-		expect_line(t, b, EVBUFFER_EOL_CRLF, "", 0);
+		expect_line(t, b, BC_EOL_CRLF, "", 0);
+		expect_line(t, b, BC_EOL_CRLF, "x", 1);
+		expect_line(t, b, BC_EOL_CRLF, "", 0);
 		eb_expect_bytes(t, "left", b, "y", 1);
 		break;
 	}
@@ -290,11 +292,11 @@ void eb_search_eol(struct bc_ctx *t)
 {
 	int style = bc_param(t) & 0xff;
 	static const struct { int style; long pos, len, pos3, len3; } want[] = {
-		{ EVBUFFER_EOL_ANY, 2, 4, 3, 3 },
-		{ EVBUFFER_EOL_CRLF, 2, 2, 3, 1 },
-		{ EVBUFFER_EOL_CRLF_STRICT, 2, 2, 4, 2 },
-		{ EVBUFFER_EOL_LF, 3, 1, 3, 1 },
-		{ EVBUFFER_EOL_NUL, -1, 0, -1, 0 },
+		{ BC_EOL_ANY, 2, 4, 3, 3 },
+		{ BC_EOL_CRLF, 2, 2, 3, 1 },
+		{ BC_EOL_CRLF_STRICT, 2, 2, 4, 2 },
+		{ BC_EOL_LF, 3, 1, 3, 1 },
+		{ BC_EOL_NUL, -1, 0, -1, 0 },
 	};
 	struct evbuffer *b = eb_new(t);
 	eb_add_str(t, b, "ab\r\n\r\ncd", 8, true);
@@ -302,19 +304,19 @@ void eb_search_eol(struct bc_ctx *t)
 		if (want[i].style != style)
 			continue;
 		size_t len = 999;
-		struct evbuffer_ptr p = evbuffer_search_eol(b, NULL, &len, (enum evbuffer_eol_style)style);
+		struct evbuffer_ptr p = evbuffer_search_eol(b, NULL, &len, bc_eol_style(t, style));
 		bc_expect_int(t, "search_eol from the start: pos", p.pos, want[i].pos);
 		bc_expect_int(t, "search_eol from the start: eol_len", (long long)len, want[i].len);
 		struct evbuffer_ptr s;
 		evbuffer_ptr_set(b, &s, 3, EVBUFFER_PTR_SET);
 		len = 999;
-		p = evbuffer_search_eol(b, &s, &len, (enum evbuffer_eol_style)style);
+		p = evbuffer_search_eol(b, &s, &len, bc_eol_style(t, style));
 		bc_expect_int(t, "search_eol from 3: pos", p.pos, want[i].pos3);
 		bc_expect_int(t, "search_eol from 3: eol_len", (long long)len, want[i].len3);
 		if (p.pos >= 0) {
 			char c;
 			bc_expect_int(t, "copyout_from the found pointer", evbuffer_copyout_from(b, &p, &c, 1), 1);
-			bc_expect_int(t, "the found pointer is at a terminator byte", c, style == EVBUFFER_EOL_LF ? '\n' : (p.pos == 3 ? '\n' : '\r'));
+			bc_expect_int(t, "the found pointer is at a terminator byte", c, style == BC_EOL_LF ? '\n' : (p.pos == 3 ? '\n' : '\r'));
 		}
 	}
 	eb_expect_bytes(t, "search_eol leaves the buffer alone", b, "ab\r\n\r\ncd", 8);
@@ -332,7 +334,7 @@ void eb_frozen_readonly(struct bc_ctx *t)
 	unsigned char w[10];
 	bc_pattern(w, 10, 300);
 	bc_expect_int(t, "search while frozen", search_at(b, w, 10, -1), 300 % 251);
-	bc_expect_int(t, "search_eol while frozen", evbuffer_search_eol(b, NULL, NULL, EVBUFFER_EOL_NUL).pos, 0);
+	bc_expect_int(t, "search_eol while frozen", evbuffer_search_eol(b, NULL, NULL, bc_eol_style(t, BC_EOL_NUL)).pos, 0);
 	struct evbuffer_iovec v[16];
 	int n = evbuffer_peek(b, -1, NULL, v, 16);
 	bc_expect(t, "peek while frozen returns vectors", n >= 1 && n <= 16);

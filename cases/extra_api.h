@@ -1,15 +1,16 @@
 /* extra_api.h: libevent API beyond the core headers (threads, compat, memory functions),
  * declared here when the implementation's headers lack them (e.g. impls/ref), so the cases
- * still compile; a missing function then SKIPs through mk/link.sh's stubs. */
+ * still compile; a missing function then SKIPs through mk/link.sh's stubs. Which headers
+ * it has is bc_have.h's word (mk/probe.sh looks under the implementation's own include
+ * directories; only the system libevent's come from the host). */
 #ifndef BC_EXTRA_API_H
 #define BC_EXTRA_API_H
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/listener.h>
 #include "bevconf.h"
 
-#if __has_include(<event2/thread.h>)
+#ifdef BC_HAVE_EVENT2_THREAD_H
 #include <event2/thread.h>
 #define BC_HAVE_THREAD_H 1
 #else
@@ -24,11 +25,11 @@ struct evthread_lock_callbacks {
 	int (*lock)(unsigned mode, void *lock);
 	int (*unlock)(unsigned mode, void *lock);
 };
-/* Weak: link.sh stubs only event_/evbuffer_/bufferevent_... names. */
+/* Weak: threads.c SKIPs when it is NULL (no such function in the library). */
 int evthread_set_lock_callbacks(const struct evthread_lock_callbacks *) __attribute__((weak));
 #endif
 
-#if __has_include(<event2/bufferevent_compat.h>)
+#ifdef BC_HAVE_EVENT2_BUFFEREVENT_COMPAT_H
 #include <event2/bufferevent_compat.h>
 #else
 struct bufferevent *bufferevent_new(evutil_socket_t fd, bufferevent_data_cb readcb,
@@ -36,13 +37,13 @@ struct bufferevent *bufferevent_new(evutil_socket_t fd, bufferevent_data_cb read
 void bufferevent_settimeout(struct bufferevent *bufev, int timeout_read, int timeout_write);
 #endif
 
-#if __has_include(<event2/event_compat.h>)
+#ifdef BC_HAVE_EVENT2_EVENT_COMPAT_H
 #include <event2/event_compat.h>
 #else
 struct event_base *event_init(void);
 #endif
 
-#if __has_include(<event2/buffer_compat.h>)
+#ifdef BC_HAVE_EVENT2_BUFFER_COMPAT_H
 #include <event2/buffer_compat.h>
 #endif
 
@@ -59,7 +60,7 @@ void ev_token_bucket_cfg_free(struct ev_token_bucket_cfg *cfg) __attribute__((we
 int bufferevent_set_rate_limit(struct bufferevent *bev, struct ev_token_bucket_cfg *cfg);
 #endif
 
-#if __has_include(<event2/dns.h>)
+#ifdef BC_HAVE_EVENT2_DNS_H
 #include <event2/dns.h>
 #else
 struct evdns_base;

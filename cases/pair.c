@@ -243,13 +243,12 @@ void pair_free_sender(struct bc_ctx *t)
 }
 
 /* ---- H8-H10: bufferevent_flush on a pair ----
- * param: mode (BEV_NORMAL/BEV_FLUSH/BEV_FINISHED) | iotype << 4. b (the partner) has
+ * param: mode (BC_FLUSH_NORMAL/_FLUSH/_FINISHED) | iotype (BC_IO_READ, BC_IO_WRITE). b (the partner) has
  * EV_READ on; a holds 10 bytes for b (a's EV_WRITE off) and b holds 7 for a (a's EV_READ
  * off), so only the flush can move them. */
-#define PF(mode, io) ((mode) | ((io) << 4))
 void pair_flush(struct bc_ctx *t)
 {
-	int mode = bc_param(t) & 0xf, io = bc_param(t) >> 4;
+	int mode = bc_flush_mode(t, bc_param(t) & 0xf), io = bc_iotype(bc_param(t));
 	struct bc_end *a, *b;
 	open_pair(t, &a, &b);
 	bufferevent_enable(b->bev, EV_READ);

@@ -17,7 +17,7 @@ void bc_link_open(struct bc_ctx *t, struct bc_link *l, int opts, const char *nam
 	opts = bc_opts(t, opts);
 	if (t->param & BC_PAIR) {
 		struct bufferevent *p[2];
-		if (bufferevent_pair_new(t->base, opts, p) != 0)
+		if (bc_api_pair_new_(t->base, opts, p) != 0)
 			bc_fail(t, "bufferevent_pair_new", "-1", "0");
 		l->e = bc_watch(t, p[0], name);
 		l->partner = p[1];
@@ -33,8 +33,8 @@ void bc_link_open(struct bc_ctx *t, struct bc_link *l, int opts, const char *nam
 		l->under = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
 		if (!l->under)
 			bc_fail(t, "bufferevent_socket_new (underlying)", "NULL", "a bufferevent");
-		l->e = bc_watch(t, bufferevent_filter_new(l->under, NULL, NULL,
-							   opts | BEV_OPT_CLOSE_ON_FREE, NULL, NULL), name);
+		l->e = bc_watch(t, bc_api_filter_new_(l->under, NULL, NULL,
+						       opts | BEV_OPT_CLOSE_ON_FREE, NULL, NULL), name);
 		return;
 	}
 	l->e = bc_socket_end(t, sv[0], opts, name);
@@ -66,7 +66,7 @@ size_t bc_link_recv(struct bc_ctx *t, struct bc_link *l, struct bc_bytes *b)
 void bc_link_finish(struct bc_ctx *t, struct bc_link *l)
 {
 	if (l->partner) {
-		if (bufferevent_flush(l->partner, EV_WRITE, BEV_FINISHED) < 0)
+		if (bc_api_flush_(l->partner, EV_WRITE, bc_flush_mode(t, BC_FLUSH_FINISHED)) < 0)
 			bc_fail(t, "bufferevent_flush(partner, EV_WRITE, BEV_FINISHED)", "-1", ">= 0");
 	} else if (shutdown(l->peer, SHUT_WR) != 0)
 		bc_fail(t, "harness: shutdown(peer, SHUT_WR)", "-1", "0");

@@ -7,7 +7,12 @@ struct bc_end *bc_errno_witness(struct bc_ctx *t, int err, evutil_socket_t *peer
 {
 	evutil_socket_t sv[2];
 	bc_socketpair(t, sv);
+#ifdef BC_HAVE_BEV_OPT_DEFER_CALLBACKS
 	struct bc_end *w = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, "witness");
+#else
+	struct bc_end *w = NULL;
+	bc_skip_constant("BEV_OPT_DEFER_CALLBACKS");
+#endif
 	bc_fault_fail(sv[0], BC_WRITE, err, 1);
 	bufferevent_write(w->bev, "w", 1);
 	*peer = sv[1];

@@ -12,7 +12,9 @@
 
 ifeq ($(LIBEVENT_PREFIX),)
   ifeq ($(shell pkg-config --exists libevent 2>/dev/null && echo yes),yes)
-    IMPL_CFLAGS := $(shell pkg-config --cflags libevent)
+    # The system's own headers: the one implementation whose headers may come from the
+    # host's include directories (any other stops at a header it lacks; see Makefile).
+    IMPL_CFLAGS := $(shell pkg-config --cflags libevent) -DBC_SYSTEM_LIBEVENT
     IMPL_LIBS := $(shell pkg-config --libs libevent)
   else
     IMPL_ERROR := pkg-config module 'libevent' not found (Debian: libevent-dev; run `make deps`), or set LIBEVENT_PREFIX=<dir>
