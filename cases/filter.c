@@ -420,12 +420,13 @@ void filter_free(struct bc_ctx *t)
 	bool noclose = bc_param(t) == 1;
 	struct fl l;
 	open_filter(t, &l, NULL, NULL, NULL, noclose);
+	struct bc_fd_id fd_id = bc_fd_identity(t, l.fd);
 	bufferevent_enable(l.f->bev, EV_READ);
 	bc_free(l.f);
 	if (!noclose) {
 		struct bc_bytes got = { 0 };
 		bc_await(t, "EOF at the peer", (bc_recv_avail(l.peer, &got), got.eof));
-		bc_expect(t, "the fd closed", !bc_fd_is_open(l.fd));
+		bc_expect(t, "the fd closed", !bc_fd_same(fd_id));
 		bc_expect_int(t, "bytes at the peer", got.len, 0);
 		close(l.peer);
 		return;

@@ -57,6 +57,9 @@ void free_in_cb(struct bc_ctx *t)
 	struct bc_bytes got = { 0 };
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
 	struct bc_end *e = l.e;
+	struct bc_fd_id fd_id = { -1, 0, 0 };
+	if (l.fd >= 0)
+		fd_id = bc_fd_identity(t, l.fd);
 	bufferevent_enable(e->bev, EV_READ);
 	char kind = 0;
 	switch (where) {
@@ -81,7 +84,7 @@ void free_in_cb(struct bc_ctx *t)
 	bc_await(t, "a callback that frees", e->freed);
 	bc_pass(t);
 	if (l.fd >= 0)
-		bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_is_open(l.fd));
+		bc_expect(t, "fd closed (CLOSE_ON_FREE) by the end of the next loop pass", !bc_fd_same(fd_id));
 	bc_settle(t);
 	/* What ran before the freeing callback is the kinds' business (deferred runs put readcb
 	 * first; a pair's EOF comes with a readcb, H); the freeing one must be the last. */
@@ -100,14 +103,14 @@ void free_close_moment(struct bc_ctx *t)
 {
 	struct bc_link l;
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
-	evutil_socket_t fd = l.fd;
+	struct bc_fd_id fd_id = bc_fd_identity(t, l.fd);
 	bufferevent_enable(l.e->bev, EV_READ);
 	bc_pass(t);
 	bc_free(l.e);
 	if (bc_param(t) == 1)
-		bc_expect(t, "fd still open right after bufferevent_free returns (closed by a finalizer)", bc_fd_is_open(fd));
+		bc_expect(t, "fd still open right after bufferevent_free returns (closed by a finalizer)", bc_fd_same(fd_id));
 	bc_pass(t);
-	bc_expect(t, "fd closed by the end of the next loop pass", !bc_fd_is_open(fd));
+	bc_expect(t, "fd closed by the end of the next loop pass", !bc_fd_same(fd_id));
 	struct bc_bytes got = { 0 };
 	bc_await(t, "EOF at the peer", (bc_recv_avail(l.peer, &got), got.eof));
 	bc_link_close(t, &l);
@@ -302,6 +305,7 @@ void getfd_setfd(struct bc_ctx *t)
 {
 	evutil_socket_t sv[2];
 	bc_socketpair(t, sv);
+	struct bc_fd_id fd_id = bc_fd_identity(t, sv[0]);
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "bev");
 	bc_expect_int(t, "getfd of a bufferevent made with fd -1", bufferevent_getfd(e->bev), -1);
 	bufferevent_enable(e->bev, EV_READ);
@@ -319,9 +323,13 @@ void getfd_setfd(struct bc_ctx *t)
 	bc_expect_int(t, "eventcbs", bc_count(e, 'E'), 0);
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 3);
 	bc_expect_int(t, "out at writecb", bc_nth(e, 'W', 0)->out, 0);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_str(t, "the input: what was waiting on the fd", bc_bytes_str(&got), "abc");
+	bc_bytes_free(&got);
 	bc_free(e);
 	bc_pass(t);
-	bc_expect(t, "the fd given by setfd is closed on free (CLOSE_ON_FREE)", !bc_fd_is_open(sv[0]));
+	bc_expect(t, "the fd given by setfd is closed on free (CLOSE_ON_FREE)", !bc_fd_same(fd_id));
 	close(sv[1]);
 }
 
