@@ -286,6 +286,10 @@ void connect_read_order(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(CONNECTED) R");
 	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 2);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, a->bev, &got, SIZE_MAX);
+	bc_expect_str(t, "the input", bc_bytes_str(&got), "hi");
+	bc_bytes_free(&got);
 	bc_free(a);
 	close(peer);
 	close(lfd);

@@ -111,12 +111,19 @@ void filter_new(struct bc_ctx *t)
 	/* The underlying's traffic now goes to the filter, not to the old callbacks. */
 	bufferevent_enable(f->bev, EV_READ);
 	bc_send(t, sv[1], "abc", 3);
-	bufferevent_write(f->bev, "xyz", 3);
+	char msg[] = "xyz";
+	bufferevent_write(f->bev, msg, 3);
+	memset(msg, '#', 3); /* the program's buffer is its own again (A2) */
 	bc_await(t, "the filter's readcb", bc_count(f, 'R') >= 1);
-	struct bc_bytes got = { 0 };
+	struct bc_bytes got = { 0 }, in = { 0 };
 	bc_await(t, "bytes at the peer", (bc_recv_avail(sv[1], &got), got.len >= 3));
 	bc_settle(t);
+	bc_recv_avail(sv[1], &got);
 	bc_expect_str(t, "callbacks on the underlying's old callbacks", bc_shape(u), "");
+	bc_expect_str(t, "bytes at the peer, through the filter", bytes_str(&got), "xyz");
+	bc_read_input(t, f->bev, &in, SIZE_MAX);
+	bc_expect_str(t, "the filter's input", bc_bytes_str(&in), "abc");
+	bc_bytes_free(&in);
 	bc_free(f);
 	u->freed = true; /* freed by the filter (CLOSE_ON_FREE) */
 	close(sv[1]);
@@ -396,6 +403,10 @@ void filter_event_eof(struct bc_ctx *t)
 	bc_expect_int(t, "in at the EOF eventcb", bc_nth(l.f, 'E', 0)->in, 3);
 	bc_expect_enabled(t, "the filter's en at its EOF eventcb", bc_nth(l.f, 'E', 0)->enabled, EV_READ | EV_WRITE);
 	bc_expect_enabled(t, "the underlying's en after EOF", bufferevent_get_enabled(l.under), EV_WRITE);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, l.f->bev, &got, SIZE_MAX);
+	bc_expect_str(t, "the filter's input, read after the EOF", bc_bytes_str(&got), "abc");
+	bc_bytes_free(&got);
 	close_filter(&l);
 }
 
@@ -440,8 +451,11 @@ void filter_free(struct bc_ctx *t)
 	/* It keeps working on its own: it reads, and it writes. */
 	bc_send(t, l.peer, "abc", 3);
 	bc_await(t, "the underlying reads after the filter's free", in_len(l.under) >= 3);
-	bc_expect_int(t, "bufferevent_write(underlying)", bufferevent_write(l.under, "xyz", 3), 0);
 	struct bc_bytes got = { 0 };
+	bc_read_input(t, l.under, &got, SIZE_MAX);
+	bc_expect_str(t, "the underlying's input", bc_bytes_str(&got), "abc");
+	bc_bytes_free(&got);
+	bc_expect_int(t, "bufferevent_write(underlying)", bufferevent_write(l.under, "xyz", 3), 0);
 	bc_await(t, "bytes at the peer", (bc_recv_avail(l.peer, &got), got.len >= 3));
 	bc_expect_str(t, "bytes at the peer", bytes_str(&got), "xyz");
 	bufferevent_free(l.under);

@@ -74,12 +74,15 @@ void free_in_cb(struct bc_ctx *t)
 		bc_link_finish(t, &l);
 		kind = 'E';
 		break;
-	case IN_WRITECB:
+	case IN_WRITECB: {
 		e->on_write = free_on_write;
 		bc_link_send(t, &l, "abc", 3); /* a read pending too */
-		bufferevent_write(e->bev, "0123456789", 10);
+		char msg[] = "0123456789";
+		bufferevent_write(e->bev, msg, 10);
+		memset(msg, '#', 10); /* the program's buffer is its own again (A2) */
 		kind = 'W';
 		break;
+	}
 	}
 	bc_await(t, "a callback that frees", e->freed);
 	bc_pass(t);
@@ -92,7 +95,7 @@ void free_in_cb(struct bc_ctx *t)
 	bc_expect(t, "the freeing callback is the last one", bc_nth(e, 0, bc_count(e, 0) - 1)->kind == kind);
 	if (where == IN_WRITECB && l.partner) {
 		bc_link_recv(t, &l, &got);
-		bc_expect_int(t, "bytes at the partner (handed over before writecb)", got.len, 10);
+		bc_expect_str(t, "bytes at the partner (handed over before writecb)", bc_bytes_str(&got), "0123456789");
 	}
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
@@ -127,9 +130,12 @@ void setcb_null(struct bc_ctx *t)
 	bufferevent_setcb(e->bev, NULL, NULL, NULL, NULL);
 	bufferevent_enable(e->bev, EV_READ);
 	bc_link_send(t, &l, "12345", 5);
-	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "abc", 3), 0);
+	char msg[] = "abc";
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, msg, 3), 0);
+	memset(msg, '#', 3); /* the program's buffer is its own again (A2) */
 	bc_await(t, "5 bytes in the input and 3 at the far end",
 		 in_len(e) == 5 && (bc_link_recv(t, &l, &got), got.len == 3));
+	bc_expect_str(t, "bytes at the far end", bc_bytes_str(&got), "abc");
 	bc_expect_int(t, "output length", out_len(e), 0);
 	if (!l.partner && !l.under) {
 		/* On a socket, EOF still switches EV_READ off, silently. */
@@ -141,6 +147,9 @@ void setcb_null(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_int(t, "input length", in_len(e), 5);
 	bc_expect_shape(t, e, "");
+	bc_bytes_free(&got);
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_str(t, "the input", bc_bytes_str(&got), "12345");
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
@@ -383,6 +392,8 @@ void flush_socket(struct bc_ctx *t)
 	bc_recv_avail(sv[1], &got);
 	bc_expect_int(t, "bytes at the peer (EV_WRITE off)", got.len, 0);
 	bc_expect_shape(t, e, "R");
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_str(t, "the input", bc_bytes_str(&got), "xy");
 	bc_free(e);
 	close(sv[1]);
 	bc_bytes_free(&got);

@@ -94,6 +94,10 @@ void retry_read_econnrefused(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, a, "R");
 	bc_expect_int(t, "in at readcb", bc_nth(a, 'R', 0)->in, 5);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, a->bev, &got, SIZE_MAX);
+	bc_expect_str(t, "bytes read", bc_bytes_str(&got), "hello");
+	bc_bytes_free(&got);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -148,6 +152,9 @@ void retry_timeout_activity(struct bc_ctx *t)
 		else
 			bc_await(t, "the data is read once the read succeeds", bc_count(a, 'R') >= 1);
 		bc_expect_shape(t, a, writing ? "W" : "R");
+		if (!writing)
+			bc_read_input(t, a->bev, &got, SIZE_MAX);
+		bc_expect_str(t, writing ? "bytes at the peer" : "bytes read", bc_bytes_str(&got), "hello");
 		bc_free(a);
 		close(sv[1]);
 		bc_bytes_free(&got);
