@@ -52,7 +52,7 @@ void compat_new(struct bc_ctx *t)
 	bc_expect_int(t, "bytes read", evbuffer_get_length(bufferevent_get_input(b)), 3);
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, b, &got, SIZE_MAX);
-	bc_expect_str(t, "the input", bc_bytes_str(&got), "abc");
+	bc_expect_bytes(t, "the input", &got, "abc");
 	bc_bytes_free(&got);
 	bufferevent_write(b, "xy", 2);
 	bc_await(t, "writecb", bc_count(e, 'W') >= 1);

@@ -43,8 +43,8 @@ static void dte_on_read(struct bc_end *e)
 static void dte_expect_stream(struct bc_ctx *t, struct bc_end *a)
 {
 	bc_read_input(t, a->bev, &dte_stream, SIZE_MAX);
-	bc_expect_str(t, "the stream: the byte readcb read, then the 3 it left, read after the EOF",
-		      bc_bytes_str(&dte_stream), "abcd");
+	bc_expect_bytes(t, "the stream: the byte readcb read, then the 3 it left, read after the EOF",
+			&dte_stream, "abcd");
 	bc_bytes_free(&dte_stream);
 }
 
@@ -130,7 +130,7 @@ void error_read_injected(struct bc_ctx *t)
 		bc_errno_witness_check(t, w, EIO, wpeer);
 	struct bc_bytes kept = { 0 };
 	bc_read_input(t, a->bev, &kept, SIZE_MAX);
-	bc_expect_str(t, "the input kept: the bytes read before the failure", bc_bytes_str(&kept), "abc");
+	bc_expect_bytes(t, "the input kept: the bytes read before the failure", &kept, "abc");
 	bc_bytes_free(&kept);
 	bc_free(a);
 	close(sv[1]);
@@ -251,8 +251,7 @@ void eof_write_after_error(struct bc_ctx *t)
 		 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(WRITING|ERROR) W");
-	bc_bytes_add(&got, "", 1);
-	bc_expect_str(t, "bytes at the peer", (char *)got.data, "abcde");
+	bc_expect_bytes(t, "bytes at the peer", &got, "abcde");
 	bc_bytes_free(&got);
 	bc_free(a);
 	close(sv[1]);
@@ -283,8 +282,7 @@ void eof_write_after_eof(struct bc_ctx *t)
 		bc_expect_int(t, "writecbs", bc_count(l.e, 'W'), 1);
 	else
 		bc_expect_shape(t, l.e, "E(READING|EOF) W");
-	bc_bytes_add(&got, "", 1);
-	bc_expect_str(t, "bytes at the far end", (char *)got.data, "xyz");
+	bc_expect_bytes(t, "bytes at the far end", &got, "xyz");
 	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
@@ -326,7 +324,7 @@ void eof_read_disabled(struct bc_ctx *t)
 	bc_expect_int(t, "in at readcb", bc_nth(l.e, 'R', 0)->in, 2);
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, l.e->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "the input", bc_bytes_str(&got), "ab");
+	bc_expect_bytes(t, "the input", &got, "ab");
 	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }

@@ -185,7 +185,7 @@ void free_discards_output(struct bc_ctx *t)
 		/* Still the same, usable socket. */
 		bc_send(t, sv[0], "xyz", 3);
 		bc_await(t, "bytes through the fd", (bc_recv_avail(sv[1], &got), got.len >= 3));
-		bc_expect_str(t, "the peer reads what was sent on the fd", bc_bytes_str(&got), "xyz");
+		bc_expect_bytes(t, "the peer reads what was sent on the fd", &got, "xyz");
 		close(sv[0]);
 	}
 	bc_expect_shape(t, e, "");

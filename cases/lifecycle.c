@@ -53,6 +53,7 @@ static void free_on_event(struct bc_end *e, short what) { (void)what; queue_then
 void free_in_cb(struct bc_ctx *t)
 {
 	int where = bc_param(t);
+	char msg[] = "0123456789";
 	struct bc_link l;
 	struct bc_bytes got = { 0 };
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
@@ -74,15 +75,13 @@ void free_in_cb(struct bc_ctx *t)
 		bc_link_finish(t, &l);
 		kind = 'E';
 		break;
-	case IN_WRITECB: {
+	case IN_WRITECB:
 		e->on_write = free_on_write;
 		bc_link_send(t, &l, "abc", 3); /* a read pending too */
-		char msg[] = "0123456789";
 		bufferevent_write(e->bev, msg, 10);
 		memset(msg, '#', 10); /* the program's buffer is its own again (A2) */
 		kind = 'W';
 		break;
-	}
 	}
 	bc_await(t, "a callback that frees", e->freed);
 	bc_pass(t);
@@ -95,7 +94,7 @@ void free_in_cb(struct bc_ctx *t)
 	bc_expect(t, "the freeing callback is the last one", bc_nth(e, 0, bc_count(e, 0) - 1)->kind == kind);
 	if (where == IN_WRITECB && l.partner) {
 		bc_link_recv(t, &l, &got);
-		bc_expect_str(t, "bytes at the partner (handed over before writecb)", bc_bytes_str(&got), "0123456789");
+		bc_expect_bytes(t, "bytes at the partner (handed over before writecb)", &got, "0123456789");
 	}
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
@@ -135,7 +134,7 @@ void setcb_null(struct bc_ctx *t)
 	memset(msg, '#', 3); /* the program's buffer is its own again (A2) */
 	bc_await(t, "5 bytes in the input and 3 at the far end",
 		 in_len(e) == 5 && (bc_link_recv(t, &l, &got), got.len == 3));
-	bc_expect_str(t, "bytes at the far end", bc_bytes_str(&got), "abc");
+	bc_expect_bytes(t, "bytes at the far end", &got, "abc");
 	bc_expect_int(t, "output length", out_len(e), 0);
 	if (!l.partner && !l.under) {
 		/* On a socket, EOF still switches EV_READ off, silently. */
@@ -149,7 +148,7 @@ void setcb_null(struct bc_ctx *t)
 	bc_expect_shape(t, e, "");
 	bc_bytes_free(&got);
 	bc_read_input(t, e->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "the input", bc_bytes_str(&got), "12345");
+	bc_expect_bytes(t, "the input", &got, "12345");
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
@@ -334,7 +333,7 @@ void getfd_setfd(struct bc_ctx *t)
 	bc_expect_int(t, "out at writecb", bc_nth(e, 'W', 0)->out, 0);
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, e->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "the input: what was waiting on the fd", bc_bytes_str(&got), "abc");
+	bc_expect_bytes(t, "the input: what was waiting on the fd", &got, "abc");
 	bc_bytes_free(&got);
 	bc_free(e);
 	bc_pass(t);
@@ -393,7 +392,7 @@ void flush_socket(struct bc_ctx *t)
 	bc_expect_int(t, "bytes at the peer (EV_WRITE off)", got.len, 0);
 	bc_expect_shape(t, e, "R");
 	bc_read_input(t, e->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "the input", bc_bytes_str(&got), "xy");
+	bc_expect_bytes(t, "the input", &got, "xy");
 	bc_free(e);
 	close(sv[1]);
 	bc_bytes_free(&got);
@@ -418,14 +417,14 @@ void io_helpers(struct bc_ctx *t)
 	bc_await(t, "10 bytes in the input", in_len(e) == 10);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read(4)", (long long)bufferevent_read(e->bev, buf, 4), 4);
-	bc_expect_str(t, "bytes from bufferevent_read", buf, "0123");
+	bc_expect_buf(t, "bytes from bufferevent_read", buf, strnlen(buf, sizeof buf), "0123");
 	bc_expect_int(t, "input length after read(4)", in_len(e), 6);
 	bc_expect_int(t, "bufferevent_read_buffer", bufferevent_read_buffer(e->bev, b), 0);
 	bc_expect_int(t, "input length after read_buffer", in_len(e), 0);
 	bc_expect_int(t, "evbuffer length after read_buffer", evbuffer_get_length(b), 6);
 	memset(buf, 0, sizeof buf);
 	evbuffer_remove(b, buf, sizeof buf);
-	bc_expect_str(t, "bytes from read_buffer", buf, "456789");
+	bc_expect_buf(t, "bytes from read_buffer", buf, strnlen(buf, sizeof buf), "456789");
 	bc_expect_int(t, "bufferevent_read on an empty input", (long long)bufferevent_read(e->bev, buf, 4), 0);
 	evbuffer_free(b);
 	bc_link_close(t, &l);

@@ -86,7 +86,7 @@ void pair_transfer_sync(struct bc_ctx *t)
 	bc_expect_int(t, "out at a's writecb", bc_nth(a, 'W', 0)->out, 0);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read(b)", bufferevent_read(b->bev, buf, sizeof buf), 10);
-	bc_expect_str(t, "bytes at b", buf, "helloworld");
+	bc_expect_buf(t, "bytes at b", buf, strnlen(buf, sizeof buf), "helloworld");
 	close_pair(a, b);
 }
 
@@ -191,7 +191,7 @@ void pair_lowwm(struct bc_ctx *t)
 	bc_expect_shape(t, a, "W W");
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, b->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "b's input: both transfers in order", bc_bytes_str(&got), "abcd");
+	bc_expect_bytes(t, "b's input: both transfers in order", &got, "abcd");
 	bc_bytes_free(&got);
 	close_pair(a, b);
 }
@@ -487,7 +487,7 @@ void pair_free_in_readcb(struct bc_ctx *t)
 	bc_expect_int(t, "a's input (moved before the free)", in_len(a), 4);
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, a->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "a's input", bc_bytes_str(&got), "pong");
+	bc_expect_bytes(t, "a's input", &got, "pong");
 	bc_bytes_free(&got);
 	bc_expect_int(t, "bufferevent_write(a) after", bufferevent_write(a->bev, "more", 4), 0);
 	bc_settle(t);

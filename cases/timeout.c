@@ -84,7 +84,7 @@ void enable_read_default(struct bc_ctx *t)
 	bc_expect_int(t, "in at readcb: everything sent", bc_nth(e, 'R', 0)->in, 10);
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, e->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "the input", bc_bytes_str(&got), "0123456789");
+	bc_expect_bytes(t, "the input", &got, "0123456789");
 	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
@@ -266,7 +266,7 @@ void timeout_read_activity(struct bc_ctx *t)
 		char sent[16]; /* sends < 16 */
 		memset(sent, 'x', sends);
 		sent[sends] = '\0';
-		bc_expect_str(t, "bytes readcb removed: every byte sent", bc_bytes_str(&drained), sent);
+		bc_expect_bytes(t, "bytes readcb removed: every byte sent", &drained, sent);
 		bc_expect(t, "the traffic lasted over twice the timeout", last - t0 >= 2 * tmo);
 		/* Once the traffic stops the timeout comes. */
 		bc_await(t, "a read timeout once idle", bc_count(e, 'E') >= 1);
@@ -295,7 +295,7 @@ void timeout_read_undrained(struct bc_ctx *t)
 	bc_expect_int(t, "in inside the timeout eventcb", bc_nth(e, 'E', 0)->in, 1);
 	struct bc_bytes got = { 0 };
 	bc_read_input(t, e->bev, &got, SIZE_MAX);
-	bc_expect_str(t, "the byte left in the input", bc_bytes_str(&got), "z");
+	bc_expect_bytes(t, "the byte left in the input", &got, "z");
 	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
@@ -318,7 +318,7 @@ void timeout_write_idle(struct bc_ctx *t)
 	bc_await(t, "the bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= 3));
 	bc_run_for(t, QUIET);
 	bc_link_recv(t, &l, &got);
-	bc_expect_str(t, "bytes at the far end", bc_bytes_str(&got), "abc");
+	bc_expect_bytes(t, "bytes at the far end", &got, "abc");
 	bc_expect_enabled(t, "en", bufferevent_get_enabled(e->bev), EV_WRITE);
 	bc_expect_int(t, "eventcbs with an empty output", bc_count(e, 'E'), 0);
 	bc_link_close(t, &l);
@@ -370,7 +370,7 @@ void timeout_change(struct bc_ctx *t)
 		bc_expect_shape(t, e, "R");
 		struct bc_bytes got = { 0 };
 		bc_read_input(t, e->bev, &got, SIZE_MAX);
-		bc_expect_str(t, "the input", bc_bytes_str(&got), "abc");
+		bc_expect_bytes(t, "the input", &got, "abc");
 		bc_bytes_free(&got);
 	}
 	bc_link_close(t, &l);
@@ -412,7 +412,7 @@ void timeout_read_resume(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT) R E(READING|TIMEOUT)");
 	bc_expect_enabled(t, "en after the second timeout", bufferevent_get_enabled(e->bev), EV_WRITE);
-	bc_expect_str(t, "bytes readcb removed", bc_bytes_str(&drained), "abc");
+	bc_expect_bytes(t, "bytes readcb removed", &drained, "abc");
 	bc_link_close(t, &l);
 }
 

@@ -217,8 +217,15 @@ void bc_stderr_restore(int saved);
 
 void bc_bytes_add(struct bc_bytes *b, const void *p, size_t n);
 void bc_bytes_free(struct bc_bytes *b);
-/* b's bytes as a C string, for bc_expect_str (a NUL is kept after them; b->len unchanged). */
-const char *bc_bytes_str(struct bc_bytes *b);
+/* b holds exactly the bytes of the string s; a failure shows both with unprintable bytes
+ * as \xNN (a stream that went wrong holds anything). */
+#define bc_expect_bytes(t, label, b, s) bc_expect_bytes_((t), BC_WHERE, #b, (label), (b), (s))
+void bc_expect_bytes_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		      const struct bc_bytes *b, const char *s);
+/* The same for the n bytes at p (a case's own array). */
+#define bc_expect_buf(t, label, p, n, s) do { \
+	struct bc_bytes v_ = { (unsigned char *)(p), (n), (n), false }; \
+	bc_expect_bytes_((t), BC_WHERE, #p, (label), &v_, (s)); } while (0)
 /* Move up to max bytes (SIZE_MAX: all there is) of bev's input to the end of b with
  * bufferevent_read alone, the core API every implementation has, in pieces of 1, 2, ...
  * 16 bytes, so most removals are partial; returns the count. Each call must return

@@ -152,11 +152,34 @@ void bc_bytes_free(struct bc_bytes *b)
 	memset(b, 0, sizeof *b);
 }
 
-const char *bc_bytes_str(struct bc_bytes *b)
+/* At most 60 bytes of p, as C would write them: unprintable bytes as \xNN. */
+static void render_bytes(char *out, size_t cap, const unsigned char *p, size_t n)
 {
-	bc_bytes_add(b, "", 1);
-	b->len--;
-	return (const char *)b->data;
+	size_t o = 0, i;
+	for (i = 0; i < n && i < 60 && o + 8 < cap; i++) {
+		unsigned char c = p[i];
+		if (c == '\n')
+			o += (size_t)snprintf(out + o, cap - o, "\\n");
+		else if (c == '\\' || c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (i < n)
+		o += (size_t)snprintf(out + o, cap - o, "... (%zu bytes)", n);
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+void bc_expect_bytes_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		      const struct bc_bytes *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->len == n && (n == 0 || memcmp(b->data, s, n) == 0))
+		return;
+	char a[320], x[320];
+	render_bytes(a, sizeof a, b->data, b->len);
+	render_bytes(x, sizeof x, (const unsigned char *)s, n);
+	bc_fail_(t, where, expr, label, b->len ? a : "(no bytes)", n ? x : "(no bytes)");
 }
 
 size_t bc_read_input_(struct bc_ctx *t, const char *where, struct bufferevent *bev, struct bc_bytes *b,
