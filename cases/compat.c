@@ -35,6 +35,7 @@ void compat_new(struct bc_ctx *t)
 	int arg = 7;
 	/* bufferevent_new uses the global current base, which event_init sets. */
 	struct event_base *global = event_init();
+	struct bc_fd_id fd_id = bc_fd_identity(t, sv[0]);
 	struct bufferevent *b = bufferevent_new(sv[0], nop_data, nop_data, nop_event, &arg);
 	bc_expect(t, "bufferevent_new", b != NULL);
 	bufferevent_data_cb r, w;
@@ -49,10 +50,14 @@ void compat_new(struct bc_ctx *t)
 	bc_send(t, sv[1], "abc", 3);
 	bc_await(t, "readcb from the base set", bc_count(e, 'R') >= 1);
 	bc_expect_int(t, "bytes read", evbuffer_get_length(bufferevent_get_input(b)), 3);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, b, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the input", &got, "abc");
+	bc_bytes_free(&got);
 	bufferevent_write(b, "xy", 2);
 	bc_await(t, "writecb", bc_count(e, 'W') >= 1);
 	bc_free(e);
-	bc_expect(t, "bufferevent_new does not own the fd", bc_fd_is_open(sv[0]));
+	bc_expect(t, "bufferevent_new does not own the fd", bc_fd_same(fd_id));
 	event_base_free(global);
 	close(sv[0]);
 	close(sv[1]);
@@ -171,8 +176,13 @@ void compat_ratelimit(struct bc_ctx *t)
 	bc_pattern(buf, sizeof buf, 0);
 	bc_link_send(t, &l, buf, sizeof buf);
 	bufferevent_write(l.e->bev, buf, sizeof buf);
-	bc_await(t, "data in and out", in.len >= sizeof buf && bc_count(l.e, 'W') >= 1);
+	memset(buf, 0, sizeof buf); /* the program's buffer is its own again (A2) */
+	struct bc_bytes out = { 0 };
+	bc_await(t, "data in and out", in.len >= sizeof buf && bc_count(l.e, 'W') >= 1 &&
+		 (bc_link_recv(t, &l, &out), out.len >= sizeof buf));
 	bc_expect_pattern(t, "bytes read", &in, sizeof buf);
+	bc_expect_pattern(t, "bytes at the far end", &out, sizeof buf);
+	bc_bytes_free(&out);
 	if (bc_param(t) == 1)
 		bc_expect_int(t, "set_rate_limit(NULL)", bufferevent_set_rate_limit(l.e->bev, NULL), 0);
 	bc_link_close(t, &l);

@@ -30,13 +30,22 @@ void eof_peer_close(struct bc_ctx *t)
 /* C2: data then close; readcb in one pass, EOF in a later one, undrained bytes kept. */
 static int pass_no;
 static int read_pass, eof_pass;
+static struct bc_bytes dte_stream; /* every byte the program removed, in order */
 
 static void dte_on_read(struct bc_end *e)
 {
 	if (!read_pass)
 		read_pass = pass_no;
-	char c;
-	bufferevent_read(e->bev, &c, 1); /* drain one byte, leave the rest */
+	bc_read_input(e->t, e->bev, &dte_stream, 1); /* drain one byte, leave the rest */
+}
+
+/* After the EOF: what readcb left is the rest of the stream, byte for byte. */
+static void dte_expect_stream(struct bc_ctx *t, struct bc_end *a)
+{
+	bc_read_input(t, a->bev, &dte_stream, SIZE_MAX);
+	bc_expect_bytes(t, "the stream: the byte readcb read, then the 3 it left, read after the EOF",
+			&dte_stream, "abcd");
+	bc_bytes_free(&dte_stream);
 }
 
 static void dte_on_event(struct bc_end *e, short what)
@@ -70,6 +79,7 @@ void eof_data_then_eof(struct bc_ctx *t)
 		snprintf(act, sizeof act, "pass %d", eof_pass);
 		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", act, x);
 	}
+	dte_expect_stream(t, a);
 	bc_free(a);
 }
 
@@ -118,6 +128,10 @@ void error_read_injected(struct bc_ctx *t)
 	bc_expect_enabled(t, "enabled after the error", bufferevent_get_enabled(a->bev), EV_WRITE);
 	if (w)
 		bc_errno_witness_check(t, w, EIO, wpeer);
+	struct bc_bytes kept = { 0 };
+	bc_read_input(t, a->bev, &kept, SIZE_MAX);
+	bc_expect_bytes(t, "the input kept: the bytes read before the failure", &kept, "abc");
+	bc_bytes_free(&kept);
 	bc_free(a);
 	close(sv[1]);
 }
@@ -210,6 +224,10 @@ void eof_read_chunks(struct bc_ctx *t)
 	}
 	bc_expect_what(t, "the last callback is the EOF", bc_nth(a, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_EOF);
 	bc_expect_int(t, "in at EOF", bc_nth(a, 'E', 0)->in, n);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, a->bev, &got, SIZE_MAX);
+	bc_expect_pattern(t, "the input, read after the EOF", &got, n);
+	bc_bytes_free(&got);
 	bc_free(a);
 }
 
@@ -235,8 +253,7 @@ void eof_write_after_error(struct bc_ctx *t)
 		 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 	bc_settle(t);
 	bc_expect_shape(t, a, "E(WRITING|ERROR) W");
-	bc_bytes_add(&got, "", 1);
-	bc_expect_str(t, "bytes at the peer", (char *)got.data, "abcde");
+	bc_expect_bytes(t, "bytes at the peer", &got, "abcde");
 	bc_bytes_free(&got);
 	bc_free(a);
 	close(sv[1]);
@@ -267,8 +284,7 @@ void eof_write_after_eof(struct bc_ctx *t)
 		bc_expect_int(t, "writecbs", bc_count(l.e, 'W'), 1);
 	else
 		bc_expect_shape(t, l.e, "E(READING|EOF) W");
-	bc_bytes_add(&got, "", 1);
-	bc_expect_str(t, "bytes at the far end", (char *)got.data, "xyz");
+	bc_expect_bytes(t, "bytes at the far end", &got, "xyz");
 	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
@@ -308,6 +324,10 @@ void eof_read_disabled(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, l.e, "R E(READING|EOF)");
 	bc_expect_int(t, "in at readcb", bc_nth(l.e, 'R', 0)->in, 2);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, l.e->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the input", &got, "ab");
+	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
 
@@ -336,5 +356,54 @@ void eof_data_then_eof_link(struct bc_ctx *t)
 		snprintf(act, sizeof act, "pass %d", eof_pass);
 		bc_fail(t, "loop pass of the EOF eventcb (readcb came in pass)", act, x);
 	}
+	dte_expect_stream(t, a);
+	bc_link_close(t, &l);
+}
+
+/* ---- C14: the input is one byte stream, however the program drains it ----
+ * The far end sends STREAM_CHUNKS chunks of 13 pattern bytes, each once the previous one
+ * has given its readcb, then ends the stream. param 1: readcb removes 1 byte per call, so
+ * the input grows and every read lands behind a partly drained input; param 0: readcb
+ * removes nothing and the case removes 0 to 16 bytes between loop passes, outside any
+ * callback. After the EOF the case reads the rest. Everything removed, in order, must be
+ * the stream. Core API only (bufferevent_read, evbuffer_get_length). */
+enum { STREAM_CHUNKS = 100, STREAM_CHUNK = 13 };
+static struct bc_bytes stream_got;
+
+static void stream_drain1(struct bc_end *e)
+{
+	bc_read_input(e->t, e->bev, &stream_got, 1);
+}
+
+void eof_stream(struct bc_ctx *t)
+{
+	bool in_cb = bc_param(t) == 1;
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	struct bc_end *e = l.e;
+	memset(&stream_got, 0, sizeof stream_got);
+	if (in_cb)
+		e->on_read = stream_drain1;
+	bufferevent_enable(e->bev, EV_READ);
+	unsigned char chunk[STREAM_CHUNK];
+	size_t sent = 0;
+	for (unsigned i = 0; i < STREAM_CHUNKS; i++) {
+		unsigned r = bc_count(e, 'R');
+		size_t removed = stream_got.len;
+		bc_pattern(chunk, sizeof chunk, sent);
+		bc_link_send(t, &l, chunk, sizeof chunk);
+		sent += sizeof chunk;
+		bc_await(t, "a readcb for each chunk", bc_count(e, 'R') > r);
+		bc_expect_int(t, "in at the readcb: bytes sent minus bytes removed", bc_nth(e, 'R', r)->in,
+			      sent - removed);
+		if (!in_cb)
+			bc_read_input(t, e->bev, &stream_got, i % 17);
+	}
+	bc_link_finish(t, &l);
+	bc_await(t, "the EOF", saw_eof(e));
+	bc_settle(t);
+	bc_read_input(t, e->bev, &stream_got, SIZE_MAX);
+	bc_expect_pattern(t, "every byte removed, inside and outside callbacks, in order", &stream_got, sent);
+	bc_bytes_free(&stream_got);
 	bc_link_close(t, &l);
 }

@@ -86,7 +86,7 @@ void pair_transfer_sync(struct bc_ctx *t)
 	bc_expect_int(t, "out at a's writecb", bc_nth(a, 'W', 0)->out, 0);
 	char buf[16] = { 0 };
 	bc_expect_int(t, "bufferevent_read(b)", bufferevent_read(b->bev, buf, sizeof buf), 10);
-	bc_expect_str(t, "bytes at b", buf, "helloworld");
+	bc_expect_buf(t, "bytes at b", buf, strnlen(buf, sizeof buf), "helloworld");
 	close_pair(a, b);
 }
 
@@ -130,13 +130,7 @@ void pair_transfer_hold(struct bc_ctx *t)
 /* ---- H4: b's read high watermark limits the transfer; a drain pulls more at once ---- */
 static void drain_record(struct bc_end *e)
 {
-	struct bc_bytes *got = e->user;
-	struct evbuffer *in = bufferevent_get_input(e->bev);
-	size_t n = evbuffer_get_length(in);
-	if (n) {
-		bc_bytes_add(got, evbuffer_pullup(in, -1), n);
-		evbuffer_drain(in, n);
-	}
+	bc_read_input(e->t, e->bev, (struct bc_bytes *)e->user, SIZE_MAX);
 }
 
 void pair_highwm(struct bc_ctx *t)
@@ -195,6 +189,10 @@ void pair_lowwm(struct bc_ctx *t)
 	bc_expect_shape(t, b, "R");
 	bc_expect_int(t, "in at b's readcb", bc_nth(b, 'R', 0)->in, 4);
 	bc_expect_shape(t, a, "W W");
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, b->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "b's input: both transfers in order", &got, "abcd");
+	bc_bytes_free(&got);
 	close_pair(a, b);
 }
 
@@ -299,6 +297,13 @@ void pair_flush(struct bc_ctx *t)
 		bc_expect_int(t, "in at b's readcb", bc_nth(b, 'R', 0)->in, 10);
 	if (back)
 		bc_expect_int(t, "in at a's readcb", bc_nth(a, 'R', 0)->in, 7);
+	struct bc_bytes got_b = { 0 }, got_a = { 0 };
+	bc_read_input(t, b->bev, &got_b, SIZE_MAX);
+	bc_read_input(t, a->bev, &got_a, SIZE_MAX);
+	bc_expect_pattern(t, "b's input: what the flush moved from a", &got_b, fwd ? 10 : 0);
+	bc_expect_pattern(t, "a's input: what the flush pulled from b", &got_a, back ? 7 : 0);
+	bc_bytes_free(&got_b);
+	bc_bytes_free(&got_a);
 	/* Nothing is disabled by the flush or the EOF it reports. */
 	bc_expect_enabled(t, "a's en after the flush", bufferevent_get_enabled(a->bev), 0);
 	bc_expect_enabled(t, "b's en after the flush", bufferevent_get_enabled(b->bev), EV_READ | EV_WRITE);
@@ -479,6 +484,10 @@ void pair_free_in_readcb(struct bc_ctx *t)
 	bc_expect_shape(t, b, "R");
 	bc_expect(t, "get_partner(a) after b freed itself", bufferevent_pair_get_partner(a->bev) == NULL);
 	bc_expect_int(t, "a's input (moved before the free)", in_len(a), 4);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, a->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "a's input", &got, "pong");
+	bc_bytes_free(&got);
 	bc_expect_int(t, "bufferevent_write(a) after", bufferevent_write(a->bev, "more", 4), 0);
 	bc_settle(t);
 	bc_expect_int(t, "a's output piles up", out_len(a), 4);

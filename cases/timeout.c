@@ -50,9 +50,12 @@ static void stamp(struct bc_end *e, struct stamps *s)
 	e->on_event = stamp_event;
 }
 
+/* What drain_input removed, in order. */
+static struct bc_bytes drained;
+
 static void drain_input(struct bc_end *e)
 {
-	evbuffer_drain(bufferevent_get_input(e->bev), in_len(e));
+	bc_read_input(e->t, e->bev, &drained, SIZE_MAX);
 }
 
 static void set_read_timeout(struct bc_ctx *t, struct bc_end *e, int ms)
@@ -79,6 +82,10 @@ void enable_read_default(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, e, "R");
 	bc_expect_int(t, "in at readcb: everything sent", bc_nth(e, 'R', 0)->in, 10);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the input", &got, "0123456789");
+	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
 
@@ -231,6 +238,7 @@ void timeout_read_activity(struct bc_ctx *t)
 		bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
 		struct bc_end *e = l.e;
 		stamp(e, &s);
+		bc_bytes_free(&drained);
 		e->on_read = drain_input;
 		bufferevent_enable(e->bev, EV_READ);
 		unsigned r0 = bc_count(e, 'R');
@@ -255,6 +263,10 @@ void timeout_read_activity(struct bc_ctx *t)
 		double last = bc_now_ms();
 		bc_expect_int(t, "eventcbs while bytes keep arriving", bc_count(e, 'E'), 0);
 		bc_expect_int(t, "readcbs: every byte read", bc_count(e, 'R') - r0, sends);
+		char sent[16]; /* sends < 16 */
+		memset(sent, 'x', sends);
+		sent[sends] = '\0';
+		bc_expect_bytes(t, "bytes readcb removed: every byte sent", &drained, sent);
 		bc_expect(t, "the traffic lasted over twice the timeout", last - t0 >= 2 * tmo);
 		/* Once the traffic stops the timeout comes. */
 		bc_await(t, "a read timeout once idle", bc_count(e, 'E') >= 1);
@@ -281,6 +293,10 @@ void timeout_read_undrained(struct bc_ctx *t)
 	bc_expect_shape(t, e, "R E(READING|TIMEOUT)");
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 1);
 	bc_expect_int(t, "in inside the timeout eventcb", bc_nth(e, 'E', 0)->in, 1);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the byte left in the input", &got, "z");
+	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
 
@@ -296,9 +312,13 @@ void timeout_write_idle(struct bc_ctx *t)
 	bc_run_for(t, QUIET);
 	bc_expect_shape(t, e, "");
 	/* A write that goes out at once leaves the output empty again: still no timeout. */
-	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "abc", 3), 0);
+	char msg[] = "abc";
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, msg, 3), 0);
+	memset(msg, '#', 3); /* the program's buffer is its own again (A2) */
 	bc_await(t, "the bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= 3));
 	bc_run_for(t, QUIET);
+	bc_link_recv(t, &l, &got);
+	bc_expect_bytes(t, "bytes at the far end", &got, "abc");
 	bc_expect_enabled(t, "en", bufferevent_get_enabled(e->bev), EV_WRITE);
 	bc_expect_int(t, "eventcbs with an empty output", bc_count(e, 'E'), 0);
 	bc_link_close(t, &l);
@@ -348,6 +368,10 @@ void timeout_change(struct bc_ctx *t)
 		bc_await(t, "a readcb", bc_count(e, 'R') >= 1);
 		bc_settle(t);
 		bc_expect_shape(t, e, "R");
+		struct bc_bytes got = { 0 };
+		bc_read_input(t, e->bev, &got, SIZE_MAX);
+		bc_expect_bytes(t, "the input", &got, "abc");
+		bc_bytes_free(&got);
 	}
 	bc_link_close(t, &l);
 }
@@ -375,6 +399,7 @@ void timeout_read_resume(struct bc_ctx *t)
 	stamp(e, &s);
 	s.then = reenable_read;
 	resume_link = &l;
+	bc_bytes_free(&drained);
 	e->on_read = drain_input;
 	bufferevent_enable(e->bev, EV_READ);
 	set_read_timeout(t, e, TMO);
@@ -387,6 +412,7 @@ void timeout_read_resume(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(READING|TIMEOUT) R E(READING|TIMEOUT)");
 	bc_expect_enabled(t, "en after the second timeout", bufferevent_get_enabled(e->bev), EV_WRITE);
+	bc_expect_bytes(t, "bytes readcb removed", &drained, "abc");
 	bc_link_close(t, &l);
 }
 

@@ -114,6 +114,10 @@ void wm_read_low(struct bc_ctx *t)
 	bc_expect_int(t, "in at readcb", bc_nth(e, 'R', 0)->in, 10);
 	bc_expect_enabled(t, "en at readcb", bc_nth(e, 'R', 0)->enabled, EV_READ | EV_WRITE);
 	bc_expect_shape(t, e, "R");
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_pattern(t, "the input: both sends in order", &got, 10);
+	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
 
@@ -242,6 +246,10 @@ void wm_read_high_no_timeout(struct bc_ctx *t)
 	bc_await(t, "a read timeout after resuming", bc_count(e, 'E') >= 1);
 	bc_expect_int(t, "input length at the timeout", bc_nth(e, 'E', 0)->in, 100);
 	bc_expect_what(t, "eventcb flags", bc_nth(e, 'E', 0)->what, BEV_EVENT_READING | BEV_EVENT_TIMEOUT);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, e->bev, &got, SIZE_MAX);
+	bc_expect_pattern(t, "the input: all 100 bytes in order", &got, 100);
+	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
 

@@ -35,7 +35,7 @@ void write_short_capped(struct bc_ctx *t)
 		 (bc_recv_avail(sv[1], &got), got.len >= 10) && bc_count(a, 'W') > 0);
 	bc_passes(t, 3); /* nothing more once drained: still exactly one writecb */
 	bc_recv_avail(sv[1], &got);
-	bc_expect_str(t, "bytes at the peer", (bc_bytes_add(&got, "", 1), (char *)got.data), "0123456789");
+	bc_expect_bytes(t, "bytes at the peer", &got, "0123456789");
 	bc_expect_shape(t, a, "W");
 	bc_expect_int(t, "output length at writecb", bc_nth(a, 'W', 0)->out, 0);
 	bc_free(a);
@@ -201,10 +201,15 @@ void write_zero(struct bc_ctx *t)
 	bc_expect_enabled(t, "enabled", bufferevent_get_enabled(a->bev), EV_WRITE);
 
 	/* The bufferevent still works: a real write afterwards is sent and calls back once. */
-	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "abc", 3), 0);
+	char msg[] = "abc";
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, msg, 3), 0);
+	memset(msg, '#', 3); /* the program's buffer is its own again (A2) */
 	struct bc_bytes got = { 0 };
 	bc_await(t, "the later bytes at the peer and a writecb",
 		 (bc_recv_avail(sv[1], &got), got.len >= 3) && bc_count(a, 'W') > 0);
+	bc_settle(t);
+	bc_recv_avail(sv[1], &got);
+	bc_expect_bytes(t, "bytes at the peer", &got, "abc");
 	bc_expect_shape(t, a, "W");
 	bc_free(a);
 	close(sv[1]);
@@ -256,8 +261,7 @@ void write_nofd(struct bc_ctx *t)
 	bc_settle(t);
 	bc_expect_shape(t, a, "W");
 	bc_expect_int(t, "out at writecb", bc_nth(a, 'W', 0)->out, 0);
-	bc_bytes_add(&got, "", 1);
-	bc_expect_str(t, "bytes at the peer", (char *)got.data, "hello");
+	bc_expect_bytes(t, "bytes at the peer", &got, "hello");
 	bc_free(a);
 	close(sv[1]);
 	bc_bytes_free(&got);
@@ -269,7 +273,9 @@ void write_flush_noop(struct bc_ctx *t)
 	evutil_socket_t sv[2];
 	bc_socketpair(t, sv);
 	struct bc_end *a = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "bev");
-	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, "hello", 5), 0);
+	char msg[] = "hello";
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(a->bev, msg, 5), 0);
+	memset(msg, '#', 5); /* the program's buffer is its own again (A2) */
 	bc_expect_int(t, "bufferevent_flush(EV_WRITE, BEV_FLUSH)", bufferevent_flush(a->bev, EV_WRITE, BEV_FLUSH), 0);
 	bc_expect_int(t, "bufferevent_flush(EV_WRITE, BEV_FINISHED)", bufferevent_flush(a->bev, EV_WRITE, BEV_FINISHED), 0);
 	bc_expect_int(t, "output length after flush", out_len(a), 5);
@@ -280,6 +286,8 @@ void write_flush_noop(struct bc_ctx *t)
 	bc_await(t, "the bytes at the peer and a writecb",
 		 (bc_recv_avail(sv[1], &got), got.len >= 5) && bc_count(a, 'W') > 0);
 	bc_settle(t);
+	bc_recv_avail(sv[1], &got);
+	bc_expect_bytes(t, "bytes at the peer", &got, "hello");
 	bc_expect_shape(t, a, "W");
 	bc_free(a);
 	close(sv[1]);
@@ -293,7 +301,9 @@ void write_frozen(struct bc_ctx *t)
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
 	struct evbuffer *out = bufferevent_get_output(l.e->bev), *in = bufferevent_get_input(l.e->bev);
 	bufferevent_disable(l.e->bev, EV_WRITE); /* keep the output where it is */
-	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, "abcdef", 6), 0);
+	char msg[] = "abcdef";
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, msg, 6), 0);
+	memset(msg, '#', 6); /* the program's buffer is its own again (A2) */
 	char buf[8];
 	bc_expect_int(t, "evbuffer_drain on the output (front frozen)", evbuffer_drain(out, 1), -1);
 	bc_expect_int(t, "evbuffer_remove on the output", evbuffer_remove(out, buf, 2), -1);
@@ -306,6 +316,17 @@ void write_frozen(struct bc_ctx *t)
 	bc_expect_int(t, "evbuffer_prepend on the input (front open)", evbuffer_prepend(in, "yz", 2), 0);
 	bc_expect_int(t, "evbuffer_drain on the input", evbuffer_drain(in, 1), 0);
 	bc_expect_int(t, "input length", evbuffer_get_length(in), 1);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, l.e->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the input: what the prepend put, less the byte drained", &got, "z");
+	/* The refused calls changed nothing: the output goes out as written, then the 'g'. */
+	bc_bytes_free(&got);
+	bufferevent_enable(l.e->bev, EV_WRITE);
+	bc_await(t, "the output at the far end", (bc_link_recv(t, &l, &got), got.len >= 7));
+	bc_settle(t);
+	bc_link_recv(t, &l, &got);
+	bc_expect_bytes(t, "bytes at the far end", &got, "abcdefg");
+	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }
 
@@ -335,7 +356,7 @@ void write_helpers(struct bc_ctx *t)
 	bc_expect_int(t, "input length after reading 4", evbuffer_get_length(in), 6);
 	memset(buf, 0, sizeof buf);
 	bc_expect_int(t, "bufferevent_read of more than there is", (long long)bufferevent_read(bev, buf, sizeof buf), 6);
-	bc_expect_str(t, "bytes read", buf, "efghij");
+	bc_expect_buf(t, "bytes read", buf, strnlen(buf, sizeof buf), "efghij");
 	bc_expect_int(t, "input length after reading all", evbuffer_get_length(in), 0);
 
 	bc_link_send(t, &l, "klmnopq", 7);
@@ -345,7 +366,12 @@ void write_helpers(struct bc_ctx *t)
 	bc_expect_int(t, "bufferevent_read_buffer", bufferevent_read_buffer(bev, dst), 0);
 	bc_expect_int(t, "input length after read_buffer", evbuffer_get_length(in), 0);
 	bc_expect_int(t, "destination length (appended)", evbuffer_get_length(dst), 8);
-	bc_expect(t, "read_buffer appends the input in order", memcmp(evbuffer_pullup(dst, -1), ">klmnopq", 8) == 0);
+	unsigned char moved[8];
+	bc_expect_int(t, "evbuffer_remove(destination)", evbuffer_remove(dst, moved, 8), 8);
+	struct bc_bytes m = { 0 };
+	bc_bytes_add(&m, moved, 8);
+	bc_expect_bytes(t, "read_buffer appends the input in order", &m, ">klmnopq");
+	bc_bytes_free(&m);
 	evbuffer_free(src);
 	evbuffer_free(dst);
 	bc_bytes_free(&got);
@@ -371,6 +397,28 @@ void write_drain_link(struct bc_ctx *t)
 	bc_expect_pattern(t, "bytes at the far end", &got, n);
 	bc_expect_shape(t, l.e, "W");
 	bc_expect_int(t, "out at writecb", bc_nth(l.e, 'W', 0)->out, 0);
+	bc_bytes_free(&got);
+	bc_link_close(t, &l);
+}
+
+/* ---- A2: bufferevent_write copies; the program reuses its buffer at once ---- */
+void write_copy(struct bc_ctx *t)
+{
+	const size_t n = 3000, piece = 1000;
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "bev");
+	unsigned char *buf = malloc(piece);
+	for (size_t off = 0; off < n; off += piece) {
+		bc_pattern(buf, piece, off); /* one buffer, refilled for every write */
+		bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, buf, piece), 0);
+	}
+	memset(buf, '#', piece);
+	free(buf);
+	struct bc_bytes got = { 0 };
+	bc_await(t, "all bytes at the far end", (bc_link_recv(t, &l, &got), got.len >= n));
+	bc_settle(t);
+	bc_link_recv(t, &l, &got);
+	bc_expect_pattern(t, "bytes at the far end: what the buffer held at each write", &got, n);
 	bc_bytes_free(&got);
 	bc_link_close(t, &l);
 }

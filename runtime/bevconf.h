@@ -214,7 +214,23 @@ void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n);
 size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b);
 /* Keep reading a raw fd from the loop into b (EV_READ|EV_PERSIST) until EOF. */
 void bc_peer_reader(struct bc_ctx *t, evutil_socket_t fd, struct bc_bytes *b);
+/* Whether the number fd is in use, by anything. Not a test of "closed by the implementation":
+ * once closed, the number comes back at once for the next descriptor opened (an eventfd of
+ * the event library, the case's next socket), so use bc_fd_identity and bc_fd_same. */
 bool bc_fd_is_open(evutil_socket_t fd);
+/* The identity of an open fd (the file it refers to: st_dev and st_ino; every socket has
+ * its own inode). Take it while the fd is surely open (fails the case otherwise); later,
+ * bc_fd_same(id) is true iff id.fd still refers to that same file: false once it was closed,
+ * even if the number now names something else. */
+struct bc_fd_id {
+	evutil_socket_t fd;
+	unsigned long long dev, ino;
+};
+struct bc_fd_id bc_fd_identity(struct bc_ctx *t, evutil_socket_t fd);
+bool bc_fd_same(struct bc_fd_id id);
+/* fd is open and a socket of that domain and type (SOCK_STREAM...): for a socket the
+ * implementation created and the harness never saw open, so has no identity of (D7). */
+bool bc_fd_holds_socket(evutil_socket_t fd, int domain, int type);
 /* Send the process's stderr to /dev/null, for a call that makes the implementation warn
  * on purpose (any implementation: no logging API needed); bc_stderr_restore undoes it. */
 int bc_stderr_silence(struct bc_ctx *t);
@@ -222,6 +238,22 @@ void bc_stderr_restore(int saved);
 
 void bc_bytes_add(struct bc_bytes *b, const void *p, size_t n);
 void bc_bytes_free(struct bc_bytes *b);
+/* b holds exactly the bytes of the string s; a failure shows both with unprintable bytes
+ * as \xNN (a stream that went wrong holds anything). */
+#define bc_expect_bytes(t, label, b, s) bc_expect_bytes_((t), BC_WHERE, #b, (label), (b), (s))
+void bc_expect_bytes_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		      const struct bc_bytes *b, const char *s);
+/* The same for the n bytes at p (a case's own array). */
+#define bc_expect_buf(t, label, p, n, s) do { \
+	struct bc_bytes v_ = { (unsigned char *)(p), (n), (n), false }; \
+	bc_expect_bytes_((t), BC_WHERE, #p, (label), &v_, (s)); } while (0)
+/* Move up to max bytes (SIZE_MAX: all there is) of bev's input to the end of b with
+ * bufferevent_read alone, the core API every implementation has, in pieces of 1, 2, ...
+ * 16 bytes, so most removals are partial; returns the count. Each call must return
+ * min(n, input length), or the case fails here. */
+#define bc_read_input(t, bev, b, max) bc_read_input_((t), BC_WHERE, (bev), (b), (max))
+size_t bc_read_input_(struct bc_ctx *t, const char *where, struct bufferevent *bev, struct bc_bytes *b,
+		      size_t max);
 /* The cyclic test pattern: byte i of the stream is pattern(i); period 251 (prime), so a
  * lost, duplicated or reordered chunk of any size but a multiple of 251 shows. */
 void bc_pattern(unsigned char *buf, size_t n, size_t offset);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bevconf.h"
@@ -106,6 +107,32 @@ bool bc_fd_is_open(evutil_socket_t fd)
 	return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
 }
 
+struct bc_fd_id bc_fd_identity(struct bc_ctx *t, evutil_socket_t fd)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		fail_errno(t, "harness: fstat of an fd that must be open");
+	struct bc_fd_id id = { fd, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino };
+	return id;
+}
+
+bool bc_fd_same(struct bc_fd_id id)
+{
+	struct stat st;
+	return fstat(id.fd, &st) == 0 && (unsigned long long)st.st_dev == id.dev &&
+	       (unsigned long long)st.st_ino == id.ino;
+}
+
+bool bc_fd_holds_socket(evutil_socket_t fd, int domain, int type)
+{
+	int d = -1, ty = -1;
+	socklen_t n = sizeof d;
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &n) != 0)
+		return false;
+	n = sizeof ty;
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &ty, &n) == 0 && d == domain && ty == type;
+}
+
 void bc_bytes_add(struct bc_bytes *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {
@@ -123,6 +150,63 @@ void bc_bytes_free(struct bc_bytes *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof *b);
+}
+
+/* At most 60 bytes of p, as C would write them: unprintable bytes as \xNN. */
+static void render_bytes(char *out, size_t cap, const unsigned char *p, size_t n)
+{
+	size_t o = 0, i;
+	for (i = 0; i < n && i < 60 && o + 8 < cap; i++) {
+		unsigned char c = p[i];
+		if (c == '\n')
+			o += (size_t)snprintf(out + o, cap - o, "\\n");
+		else if (c == '\\' || c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (i < n)
+		o += (size_t)snprintf(out + o, cap - o, "... (%zu bytes)", n);
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+void bc_expect_bytes_(struct bc_ctx *t, const char *where, const char *expr, const char *label,
+		      const struct bc_bytes *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->len == n && (n == 0 || memcmp(b->data, s, n) == 0))
+		return;
+	char a[320], x[320];
+	render_bytes(a, sizeof a, b->data, b->len);
+	render_bytes(x, sizeof x, (const unsigned char *)s, n);
+	bc_fail_(t, where, expr, label, b->len ? a : "(no bytes)", n ? x : "(no bytes)");
+}
+
+size_t bc_read_input_(struct bc_ctx *t, const char *where, struct bufferevent *bev, struct bc_bytes *b,
+		      size_t max)
+{
+	unsigned char buf[16];
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t total = 0;
+	for (size_t piece = 1; total < max; piece = piece % sizeof buf + 1) {
+		size_t want = max - total < piece ? max - total : piece;
+		size_t before = evbuffer_get_length(in);
+		size_t got = bufferevent_read(bev, buf, want);
+		size_t should = before < want ? before : want;
+		if (got != should) {
+			/* (The input's length afterwards is not checked: a pair side below its read
+			 * high watermark refills inside the call, H4.) */
+			char a[64], x[64];
+			snprintf(a, sizeof a, "%zu (n=%zu, input length %zu)", got, want, before);
+			snprintf(x, sizeof x, "%zu", should);
+			bc_fail_(t, where, NULL, "bufferevent_read(bev, p, n) returns min(n, input length)", a, x);
+		}
+		if (got == 0)
+			break;
+		bc_bytes_add(b, buf, got);
+		total += got;
+	}
+	return total;
 }
 
 void bc_pattern(unsigned char *buf, size_t n, size_t offset)
