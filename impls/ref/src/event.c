@@ -324,7 +324,7 @@ static void sig_pipe_readable(evutil_socket_t fd, short what, void *arg)
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] < NSIG)
 				for (struct event *e = base->sig_events[buf[i]]; e; e = e->fd_next) {
-					e->nsignals++; /* one callback per delivery (run_signal_event) */
+					e->nsignals++; /* one callback per delivery (run_event) */
 					event_activate(e, EV_SIGNAL);
 				}
 }
@@ -556,7 +556,7 @@ static void run_event(struct event_callback *cb)
 	struct event *ev = container_of(cb, struct event, cb);
 	struct event_base *base = ev->base;
 	short res = ev->res;
-	int calls = (ev->events & EV_SIGNAL) && ev->nsignals > 1 ? ev->nsignals : 1;
+	int calls = ev->nsignals > 1 ? ev->nsignals : 1; /* only signal events count */
 	ev->res = 0;
 	ev->nsignals = 0;
 	if (!(ev->events & EV_PERSIST))
