@@ -74,7 +74,7 @@ struct evbuffer {
 	struct evbuffer_cb_entry *callbacks; /* newest first */
 	size_t n_added, n_deleted;           /* not yet reported to the callbacks */
 	struct event_base *defer_base;       /* set: callbacks run from this loop */
-	struct ev_callback deferred;
+	struct event_callback deferred;
 	struct ev_lock *lock;                /* evbuffer_enable_locking; NULL: none */
 };
 
@@ -213,7 +213,7 @@ static void run_callbacks(struct evbuffer *buf, bool deferred_run)
 	ev_lock_unref(lock);
 }
 
-static void run_deferred_callbacks(struct ev_callback *cb)
+static void run_deferred_callbacks(struct event_callback *cb)
 {
 	run_callbacks(container_of(cb, struct evbuffer, deferred), true);
 }

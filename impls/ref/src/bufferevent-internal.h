@@ -60,7 +60,7 @@ struct bufferevent {
 	bool freed;          /* bufferevent_free was called */
 
 	/* Deferred callbacks: what to run when `deferred` comes up in the loop. */
-	struct ev_callback deferred;
+	struct event_callback deferred;
 	bool readcb_pending, writecb_pending;
 	short eventcb_pending;
 	int errno_pending;

@@ -65,7 +65,7 @@ static void cb_leave(struct bufferevent *bev, bool deferred_run)
 		ev_lock_release(bev->lock);
 }
 
-static void run_deferred(struct ev_callback *cb)
+static void run_deferred(struct event_callback *cb)
 {
 	struct bufferevent *bev = container_of(cb, struct bufferevent, deferred);
 	/* The reference taken when this was queued keeps bev alive through the calls. */

@@ -1,7 +1,7 @@
 /* event-internal.h: what the reactor shares with the rest of ref (not installed).
  *
  * The reactor keeps one FIFO of work to do, the *active queue*. An entry is a
- * struct ev_callback; an event is one (its callback), and so is a *deferred callback*:
+ * struct event_callback; an event is one (its callback), and so is a *deferred callback*:
  * a function other modules (bufferevents, evbuffers) queue to run later in the same loop
  * pass instead of inline. */
 #ifndef REF_EVENT_INTERNAL_H
@@ -11,46 +11,24 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
 #include "mm-internal.h" /* every module allocates through mm_* */
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
-struct ev_callback {
-	struct ev_callback *next, *prev; /* links in the active queue */
-	void (*run)(struct ev_callback *cb);
-	bool queued;
-	int pri;   /* its priority; -1: the base's middle one, whatever their number then */
-	int queue; /* the active queue it sits in, while queued */
-};
-
-/* Event states (struct event.state bits). */
+/* struct event_callback and struct event are public (event2/event_struct.h): programs may
+ * own events. Event states (struct event.state bits): */
 #define EVS_ADDED 0x01    /* registered: waiting for its fd, signal or timer */
 #define EVS_TIMER 0x02    /* its deadline is in the timer heap */
 #define EVS_INTERNAL 0x04 /* the reactor's own; does not keep the loop running */
 
-struct event {
-	struct ev_callback cb;   /* first: the active queue holds events by this member */
-	struct event_base *base;
-	evutil_socket_t fd;      /* fd, signal number, or -1 for a pure timer */
-	short events;            /* EV_READ, EV_WRITE, EV_SIGNAL, EV_PERSIST it was made with */
-	short res;               /* what happened, collected until the callback runs */
-	int state;               /* EVS_* */
-	event_callback_fn fn;
-	void *arg;
-	struct timeval timeout;  /* the relative timeout of the last event_add, if any */
-	bool has_timeout;
-	int64_t deadline_us;     /* monotonic; valid with EVS_TIMER */
-	int heap_index;
-	struct event *fd_next, *fd_prev; /* the events of one fd or one signal */
-};
-
 /* Deferred callbacks. */
-void ev_callback_init(struct ev_callback *cb, void (*run)(struct ev_callback *));
+void ev_callback_init(struct event_callback *cb, void (*run)(struct event_callback *));
 /* Queue cb at the end of the active queue (no-op if queued); returns true if it was not queued. */
-bool ev_callback_schedule(struct event_base *base, struct ev_callback *cb);
+bool ev_callback_schedule(struct event_base *base, struct event_callback *cb);
 /* Take cb out of the active queue; returns true if it was queued. */
-bool ev_callback_cancel(struct event_base *base, struct ev_callback *cb);
+bool ev_callback_cancel(struct event_base *base, struct event_callback *cb);
 
 /* Events embedded in other structures (bufferevents, listeners). */
 void ev_assign(struct event *ev, struct event_base *base, evutil_socket_t fd, short events,

@@ -39,7 +39,7 @@ struct event_base {
 	struct event **heap; /* timers: heap[0] has the earliest deadline */
 	int heap_len, heap_cap;
 
-	struct active_queue { struct ev_callback *head, *tail; } *queues;
+	struct active_queue { struct event_callback *head, *tail; } *queues;
 	int nqueues; /* the number of priorities */
 	int nactive; /* callbacks queued, over all queues */
 	int nadded; /* user events registered (I/O, signal or timer): the loop runs while > 0 */
@@ -82,14 +82,14 @@ static int64_t tv_us(const struct timeval *tv)
 
 /* ---- the active queue ---- */
 
-void ev_callback_init(struct ev_callback *cb, void (*run)(struct ev_callback *))
+void ev_callback_init(struct event_callback *cb, void (*run)(struct event_callback *))
 {
 	memset(cb, 0, sizeof *cb);
 	cb->run = run;
 	cb->pri = -1;
 }
 
-bool ev_callback_schedule(struct event_base *base, struct ev_callback *cb)
+bool ev_callback_schedule(struct event_base *base, struct event_callback *cb)
 {
 	if (cb->queued)
 		return false;
@@ -110,7 +110,7 @@ bool ev_callback_schedule(struct event_base *base, struct ev_callback *cb)
 	return true;
 }
 
-bool ev_callback_cancel(struct event_base *base, struct ev_callback *cb)
+bool ev_callback_cancel(struct event_base *base, struct event_callback *cb)
 {
 	if (!cb->queued)
 		return false;
@@ -130,7 +130,7 @@ bool ev_callback_cancel(struct event_base *base, struct ev_callback *cb)
 }
 
 /* The next callback to run: the oldest of the best priority. */
-static struct ev_callback *next_active(struct event_base *base)
+static struct event_callback *next_active(struct event_base *base)
 {
 	for (int q = 0; base->nactive && q < base->nqueues; q++)
 		if (base->queues[q].head)
@@ -323,8 +323,10 @@ static void sig_pipe_readable(evutil_socket_t fd, short what, void *arg)
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] < NSIG)
-				for (struct event *e = base->sig_events[buf[i]]; e; e = e->fd_next)
+				for (struct event *e = base->sig_events[buf[i]]; e; e = e->fd_next) {
+					e->nsignals++; /* one callback per delivery (run_event) */
 					event_activate(e, EV_SIGNAL);
+				}
 }
 
 static int event_add_internal(struct event *ev, const struct timeval *tv);
@@ -371,7 +373,7 @@ static void sig_del(struct event *ev)
 
 /* ---- events ---- */
 
-static void run_event(struct ev_callback *cb);
+static void run_event(struct event_callback *cb);
 
 void ev_assign(struct event *ev, struct event_base *base, evutil_socket_t fd, short events,
 	       event_callback_fn fn, void *arg)
@@ -387,16 +389,37 @@ void ev_assign(struct event *ev, struct event_base *base, evutil_socket_t fd, sh
 	ev->cb.pri = base ? base->nqueues / 2 : 0; /* as libevent: the middle priority */
 }
 
+/* An event in storage the program owns (event2/event_struct.h), or in event_new's.
+ * Without a base it goes to event_init's; event_self_cbarg() as the argument means "the
+ * event itself". A signal number cannot also be an fd to read or write. */
+int event_assign(struct event *ev, struct event_base *base, evutil_socket_t fd, short events,
+		 event_callback_fn fn, void *arg)
+{
+	if (!base)
+		base = ev_current_base_;
+	if (!ev || !base)
+		return -1;
+	if ((events & EV_SIGNAL) && (events & (EV_READ | EV_WRITE | EV_CLOSED))) {
+		ev_warn("event_assign: EV_SIGNAL is not compatible with EV_READ, EV_WRITE or EV_CLOSED");
+		return -1;
+	}
+	ev_assign(ev, base, fd, events, fn, arg == (void *)&event_self_cbarg ? ev : arg);
+	return 0;
+}
+
+size_t event_get_struct_event_size(void)
+{
+	return sizeof(struct event);
+}
+
 struct event *event_new(struct event_base *base, evutil_socket_t fd, short events,
 			event_callback_fn fn, void *arg)
 {
-	if (!base || ((events & EV_SIGNAL) && (events & (EV_READ | EV_WRITE))))
-		return NULL;
 	struct event *ev = mm_malloc(sizeof *ev);
-	if (!ev)
-		return NULL;
-	/* event_self_cbarg() as the argument means "the event itself". */
-	ev_assign(ev, base, fd, events, fn, arg == (void *)&event_self_cbarg ? ev : arg);
+	if (ev && event_assign(ev, base, fd, events, fn, arg) != 0) {
+		mm_free(ev);
+		ev = NULL;
+	}
 	return ev;
 }
 
@@ -446,6 +469,11 @@ int event_del(struct event *ev)
 	struct event_base *base = ev->base;
 	ev_callback_cancel(base, &ev->cb);
 	ev->res = 0;
+	ev->nsignals = 0;
+	if (ev->calls_left) { /* inside its own signal callbacks: no more of them */
+		*ev->calls_left = 0;
+		ev->calls_left = NULL;
+	}
 	timer_disarm(ev);
 	ev->has_timeout = false;
 	if (ev->state & EVS_ADDED) {
@@ -519,20 +547,29 @@ event_callback_fn event_get_callback(const struct event *ev) { return ev->fn; }
 void *event_get_callback_arg(const struct event *ev) { return ev->arg; }
 
 /* Run one activated event. A non-persistent event is over once it fires; a persistent
- * one with a timeout starts a new period, since firing counts as activity. */
-static void run_event(struct ev_callback *cb)
+ * one with a timeout starts a new period, since firing counts as activity. A signal event
+ * is called once per delivery since it last ran (at least once: it may have been made
+ * active by its timeout or event_active); deleting or freeing it inside one of those
+ * calls cancels the rest, so ev is touched again only while calls are left. */
+static void run_event(struct event_callback *cb)
 {
 	struct event *ev = container_of(cb, struct event, cb);
 	struct event_base *base = ev->base;
 	short res = ev->res;
+	int calls = ev->nsignals > 1 ? ev->nsignals : 1; /* only signal events count */
 	ev->res = 0;
+	ev->nsignals = 0;
 	if (!(ev->events & EV_PERSIST))
 		event_del(ev);
 	else if (ev->has_timeout)
 		timer_arm(ev, &ev->timeout);
 	struct event *outer = base->current;
 	base->current = ev;
-	ev->fn(ev->fd, res, ev->arg); /* may free ev */
+	while (calls > 0) {
+		calls--;
+		ev->calls_left = calls ? &calls : NULL; /* event_del zeroes `calls` */
+		ev->fn(ev->fd, res, ev->arg); /* may free ev */
+	}
 	base->current = outer;
 }
 
@@ -652,7 +689,7 @@ void event_base_free(struct event_base *base)
 		base->heap[i]->state &= ~EVS_TIMER;
 		base->heap[i]->heap_index = -1;
 	}
-	struct ev_callback *cb;
+	struct event_callback *cb;
 	while ((cb = next_active(base)) != NULL)
 		ev_callback_cancel(base, cb);
 	base->backend->destroy(base->backend_state);
@@ -763,7 +800,7 @@ static int wait_budget_ms(struct event_base *base, int flags)
 static int run_active(struct event_base *base)
 {
 	int n = 0;
-	struct ev_callback *cb;
+	struct event_callback *cb;
 	while ((cb = next_active(base)) != NULL) {
 		ev_callback_cancel(base, cb);
 		cb->run(cb);

@@ -1,5 +1,6 @@
 /* event2/event.h (ref): the reactor. Names, prototypes and constant values follow
- * libevent 2.1; the structures are opaque. */
+ * libevent 2.1; the structures are opaque
+ * (struct event is complete in event2/event_struct.h, for event_assign). */
 #ifndef REF_EVENT2_EVENT_H
 #define REF_EVENT2_EVENT_H
 
@@ -84,7 +85,11 @@ int event_base_priority_init(struct event_base *base, int npriorities);
 int event_base_get_npriorities(struct event_base *base);
 int event_reinit(struct event_base *base);
 
-/* Events. */
+/* Events. event_new allocates one; event_assign prepares one in storage the program owns,
+ * sizeof(struct event) from event2/event_struct.h (and not pending or active, if reused). */
+int event_assign(struct event *ev, struct event_base *base, evutil_socket_t fd, short events,
+		 event_callback_fn cb, void *arg);
+size_t event_get_struct_event_size(void);
 struct event *event_new(struct event_base *base, evutil_socket_t fd, short events,
 			event_callback_fn cb, void *arg);
 void event_free(struct event *ev);
@@ -122,11 +127,13 @@ void event_set_mem_functions(void *(*malloc_fn)(size_t sz), void *(*realloc_fn)(
 
 /* Timers and signals are events with fd -1, or with the signal number for fd. */
 #define evtimer_new(b, cb, arg) event_new((b), -1, 0, (cb), (arg))
+#define evtimer_assign(ev, b, cb, arg) event_assign((ev), (b), -1, 0, (cb), (arg))
 #define evtimer_add(ev, tv) event_add((ev), (tv))
 #define evtimer_del(ev) event_del(ev)
 #define evtimer_pending(ev, tv) event_pending((ev), EV_TIMEOUT, (tv))
 #define evtimer_initialized(ev) event_initialized(ev)
 #define evsignal_new(b, x, cb, arg) event_new((b), (x), EV_SIGNAL | EV_PERSIST, (cb), (arg))
+#define evsignal_assign(ev, b, x, cb, arg) event_assign((ev), (b), (x), EV_SIGNAL | EV_PERSIST, (cb), (arg))
 #define evsignal_add(ev, tv) event_add((ev), (tv))
 #define evsignal_del(ev) event_del(ev)
 #define evsignal_pending(ev, tv) event_pending((ev), EV_SIGNAL, (tv))

@@ -2,6 +2,8 @@
 #ifndef REF_EVENT2_UTIL_H
 #define REF_EVENT2_UTIL_H
 
+#include <event2/event-config.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
