@@ -39,9 +39,12 @@ static bool probe_loop_once(struct event_base *base)
 {
 	int fired = 0, late = 0;
 	struct timeval now = { 0, 0 }, later = { 60, 0 };
-	evtimer_add(evtimer_new(base, on_timer, &fired), &now);
-	evtimer_add(evtimer_new(base, on_timer, &late), &later);
+	struct event *a = evtimer_new(base, on_timer, &fired), *b = evtimer_new(base, on_timer, &late);
+	evtimer_add(a, &now);
+	evtimer_add(b, &later);
 	event_base_loop(base, EVLOOP_ONCE);
+	event_free(a);
+	event_free(b);
 	return fired == 1;
 }
 
@@ -50,8 +53,10 @@ static bool probe_loop_nonblock(struct event_base *base)
 {
 	int fired = 0;
 	struct timeval later = { 60, 0 };
-	evtimer_add(evtimer_new(base, on_timer, &fired), &later);
+	struct event *b = evtimer_new(base, on_timer, &fired);
+	evtimer_add(b, &later);
 	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	event_free(b);
 	return fired == 0;
 }
 #else
@@ -65,9 +70,11 @@ static bool probe_timers(struct event_base *base)
 	int fired = 0;
 	struct timeval tv = { 0, 10000 };
 	double t0 = bc_now_ms();
-	evtimer_add(evtimer_new(base, on_timer, &fired), &tv);
+	struct event *a = evtimer_new(base, on_timer, &fired);
+	evtimer_add(a, &tv);
 	while (!fired && bc_now_ms() - t0 < 1000)
 		run_for(base, 20);
+	event_free(a);
 	return fired && bc_now_ms() - t0 >= 9;
 }
 
@@ -91,6 +98,9 @@ static bool probe_deferred(struct event_base *base)
 	bufferevent_write(bev, "x", 1);
 	for (int i = 0; i < 50 && !calls; i++)
 		run_for(base, 20);
+	bufferevent_free(bev);
+	close(sv[0]);
+	close(sv[1]);
 	return calls > 0;
 #else
 	(void)base;
@@ -159,6 +169,8 @@ static void answer_probe(int fd, const void *arg)
 	const struct capability *c = arg;
 	struct event_base *base = event_base_new();
 	(void)!write(fd, base && c->probe(base) ? "y" : "n", 1);
+	if (base)
+		event_base_free(base); /* nothing left for a leak checker to report */
 }
 
 static char version[64];

@@ -193,9 +193,8 @@ def run(cfg):
         for b in impl.backends:
             seq.step(f"the suite on {impl.name}, {b}", lambda impl=impl, b=b: seq.suite(Target(impl), b))
     for impl in in_test:
-        seq.step(f"libevent's hello-world on {impl.name}", lambda impl=impl: (
-            Target(impl).build(Target(impl).path("hello-world")),
-            bevconf.e2e_hello(Target(impl).path("hello-world"))))
+        seq.step(f"libevent's hello-world and sample programs on {impl.name}", lambda impl=impl: (
+            bevconf.main(["e2e", f"IMPL={impl.name}"]) == 0 or program("false")))
     seq.step("libevent through LIBEVENT_PREFIX: static, shared, partial", lambda: prefixes(seq))
     if "ref" in table:
         seq.step("ref installed as a prefix, and as a named implementation (make new-impl)",
@@ -205,6 +204,8 @@ def run(cfg):
     for impl in in_test:
         seq.step(f"the suite on {impl.name} under ASan + UBSan",
                  lambda impl=impl: seq.suite(Target(impl, sanitize=True)))
+    seq.step("an awkward implementation: partial, other constants, a loop ignoring its flags, "
+             "planted bugs", lambda: program(sys.executable, os.path.join(HERE, "awkward.py")))
     seq.step("bad input: one line, exit 2", lambda: program(sys.executable, os.path.join(HERE, "bad_input.py")))
     seq.step("reports: fixtures, report-diff, the page in Chromium", lambda: program(
         sys.executable, os.path.join(ROOT, "reports", "tests", "run_tests.py"),
