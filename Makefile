@@ -89,7 +89,7 @@ $(OUT)/obj/tests/runner.o: runner/runner.c | impl-ok $(BC_HAVE)
 	$(CC) $(ALL_CFLAGS) -Itests -DBC_CASE_LIST='"runner_cases.def"' -c $< -o $@
 
 # Relink when an implementation's own library (IMPL_DEPS) is rebuilt.
-$(OUT)/bevconf $(OUT)/runner-selftest $(OUT)/fault-selftest $(OUT)/hello-world: $(IMPL_DEPS)
+$(OUT)/bevconf $(OUT)/runner-selftest $(OUT)/fault-selftest: $(IMPL_DEPS)
 
 $(RUNNER): $(RUNNER_OBJ) mk/link.sh
 	mk/link.sh $@ $(OUT)/stubs "$(CC) $(CFLAGS)" -- $(LINK) $(RUNNER_OBJ) $(IMPL_LIBS) $(CHECK_LIBS) -ldl
@@ -99,10 +99,6 @@ $(OUT)/runner-selftest: $(RUNNER_SELFTEST_OBJ)
 
 $(OUT)/fault-selftest: $(OUT)/obj/tests/fault_selftest.o $(OUT)/obj/runtime/fault.o
 	$(LINK) $^ $(IMPL_LIBS) $(CHECK_LIBS) -ldl -o $@
-
-# libevent's sample/hello-world.c server, for the end-to-end check.
-$(OUT)/hello-world: $(OUT)/obj/cases/programs/hello-world.o
-	$(LINK) $< $(IMPL_LIBS) -o $@
 
 # libevent 2.1.12's own sample programs, built unchanged against the implementation (their
 # sources come from Debian's source package at run time: tools/bevconf.py e2e). One that

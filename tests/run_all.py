@@ -196,7 +196,7 @@ def run(cfg):
         for b in impl.backends:
             seq.step(f"the suite on {impl.name}, {b}", lambda impl=impl, b=b: seq.suite(Target(impl), b))
     for impl in in_test:
-        seq.step(f"libevent's hello-world and sample programs on {impl.name}", lambda impl=impl: (
+        seq.step(f"libevent's sample programs on {impl.name}", lambda impl=impl: (
             bevconf.main(["e2e", f"IMPL={impl.name}"]) == 0 or program("false")))
     seq.step("libevent through LIBEVENT_PREFIX: static, shared, partial", lambda: prefixes(seq))
     if "ref" in table:
