@@ -202,7 +202,7 @@ void error_write_zero(struct bc_ctx *t)
 void eof_read_chunks(struct bc_ctx *t)
 {
 	size_t n = bc_param(t) ? 250 : 10000, chunk = bc_param(t) ? 100 : 4096;
-	if (!bc_param(t) && bc_since(t, 2, 2, "C7 since 2.2: socket bufferevents read up to 16384 bytes (5357c3d6, #1549)"))
+	if (!bc_param(t) && bc_since(t, 2, 2, "C7 since 2.2: socket bufferevents read up to 16384 bytes (5357c3d6, branch buffer-read-size)"))
 		chunk = 16384;
 	evutil_socket_t sv[2];
 	bc_socketpair(t, sv);
