@@ -6,7 +6,6 @@ import os
 import tempfile
 
 import bevconf
-import results
 from bevconf import Stop, say
 
 # case -> (status, {field: text the field must contain})

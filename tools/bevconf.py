@@ -7,13 +7,12 @@ mutants, bench, coverage). The implementations are the rows of impls/impls.txt.
 
 Variables come from the arguments or else the environment, so `make check IMPL=ref` (make
 passes its command-line variables to recipes) and `tools/bevconf.py check IMPL=ref` are
-the same. Exit status: 0 conforming, 1 a case failed, 2 bad input or a failed build."""
+the same. Exit status: 0 conforming, 1 a case failed, 2 bad input or a failed build, 125 a
+LIBEVENT_SRC tree that does not build (`git bisect run` skips it)."""
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
