@@ -11,7 +11,8 @@
 
 Settings come from the environment (make puts command-line variables there): TARGET
 (evbuffer_tape), ENGINE (libfuzzer), IMPL (libevent-debian), SECONDS, JOBS (1), NAME,
-BENCH_IMPLS. The targets are fuzz/targets.txt, the implementations impls/impls.txt (fuzz=yes)
+BENCH_IMPLS, LIBEVENT_SRC (fuzz the libevent tree it names instead of IMPL). The targets
+are fuzz/targets.txt, the implementations impls/impls.txt (fuzz=yes)
 plus libevent-planted-<name> for each mutants/libevent/<name>.patch. The driver asks make for
 the binaries it needs (`make -s <paths>`, fuzz/fuzz.mk) and prints one line per step.
 
@@ -146,6 +147,13 @@ def get_engine():
 
 
 def get_impl():
+    """IMPL, or the libevent tree LIBEVENT_SRC names (built by impls/libevent-src/rules.mk
+    under build/fuzz/libevent-src-<path>/<flavour>, as the suite builds it)."""
+    src = os.environ.get("LIBEVENT_SRC")
+    if src:
+        if not os.path.isdir(src):
+            raise Usage("LIBEVENT_SRC=%s is not a directory" % src)
+        return "libevent-src" + os.path.abspath(src).replace("/", "-")
     impl = setting("IMPL", "libevent-debian")
     if impl not in fuzz_impls():
         raise Usage("IMPL=%s cannot be fuzzed; available: %s" % (impl, " ".join(fuzz_impls())))
