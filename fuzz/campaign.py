@@ -153,7 +153,7 @@ def get_impl():
     if src:
         if not os.path.isdir(src):
             raise Usage("LIBEVENT_SRC=%s is not a directory" % src)
-        return "libevent-src" + os.path.abspath(src).replace("/", "-")
+        return impls_table.source_tree_name(src)
     impl = setting("IMPL", "libevent-debian")
     if impl not in fuzz_impls():
         raise Usage("IMPL=%s cannot be fuzzed; available: %s" % (impl, " ".join(fuzz_impls())))

@@ -98,11 +98,6 @@ def make(goals, variables, log=None):
 
 # ---- a target: one implementation, built one way ----
 
-def path_slug(path):
-    """A directory as part of a name: /home/me/le -> -home-me-le (as impls/*/impl.mk do)."""
-    return os.path.abspath(path).replace("/", "-")
-
-
 class Target:
     """An implementation from the table, optionally a libevent install (LIBEVENT_PREFIX),
     optionally built with sanitizers: where it builds, what make needs to build it, the
@@ -113,9 +108,9 @@ class Target:
         if prefix and impl.name != "libevent":
             raise Stop(f"LIBEVENT_PREFIX goes with IMPL=libevent, not IMPL={impl.name}")
         if prefix:
-            self.name = "libevent-prefix" + path_slug(prefix)
+            self.name = "libevent-prefix" + impl_table.path_slug(prefix)
         elif src:
-            self.name = "libevent-src" + path_slug(src)
+            self.name = impl_table.source_tree_name(src)
         else:
             self.name = impl.name
         self.out = os.path.join(build, "sanitize" if sanitize else "", self.name)

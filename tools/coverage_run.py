@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import bevconf
+import impls
 from bevconf import ROOT, say
 
 COVERAGE = os.path.abspath(os.path.join(bevconf.BUILD, "coverage"))
@@ -21,7 +22,7 @@ def run(cfg, regress):
         raise bevconf.Stop("coverage-regress measures Debian's 2.1.12 tree only (its regress suite)")
     if tree:
         tree = os.path.abspath(tree)
-        prefix = os.path.abspath(os.path.join(bevconf.BUILD, "fuzz", "libevent-src" + bevconf.path_slug(tree), "gcov"))
+        prefix = os.path.abspath(os.path.join(bevconf.BUILD, "fuzz", impls.source_tree_name(tree), "gcov"))
         bevconf.make([os.path.join(prefix, ".source-dir")], {"LIBEVENT_SRC": tree})
     else:
         prefix = os.path.join(COVERAGE, "libevent")

@@ -36,3 +36,13 @@ def load(path=TABLE):
                 impls[name] = Impl(name, [] if backends == "-" else backends.split(","), test, fuzz,
                                    what.strip())
     return impls
+
+
+def path_slug(path):
+    """A directory as part of a name: /home/me/le -> -home-me-le (as impls/*/impl.mk write it)."""
+    return os.path.abspath(path).replace("/", "-")
+
+
+def source_tree_name(path):
+    """The implementation a libevent tree LIBEVENT_SRC=path builds as (impls/libevent-src)."""
+    return "libevent-src" + path_slug(path)
