@@ -2,7 +2,7 @@
 #
 # make builds; tools/bevconf.py runs. The commands people type are thin entries into it:
 #   make check [IMPL=libevent] [BACKEND=epoll|poll|select] [LIBEVENT_PREFIX=dir] [CASES=prefix,...]
-#   make list | test | report | report-diff | flaky | mutants | bench | coverage | valgrind | e2e
+#   make list | test | report | report-diff | flaky | mutants | mutation | bench | coverage | valgrind | e2e
 #   make fuzz ...                 fuzz/README.md
 #   make deps                     install the Debian packages bevconf needs
 # What is built for one implementation: `make build IMPL=<name> [OUT=dir]` (the runner),
@@ -112,10 +112,6 @@ $(OUT)/samples/%: $(BUILD)/src/samples/libevent-2.1.12-stable/sample/%.c $(IMPL_
 $(OUT)/bench-%: $(OUT)/obj/tools/bench/%.o $(IMPL_DEPS)
 	$(LINK) $< $(IMPL_LIBS) -o $@
 
-# libevent 2.1.12 from Debian's source package with gcov, for make coverage.
-$(BUILD)/coverage/libevent/.source-dir:
-	CC=gcc CFLAGS="-O0 -g --coverage" impls/libevent/build-source.sh debian $(abspath $(@D)) --disable-shared
-
 DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind \
 	dpkg-dev gcovr python3 chromium afl++
 deps:
@@ -131,7 +127,7 @@ clean:
 include fuzz/fuzz.mk
 
 # ---- what runs: tools/bevconf.py (make passes its command-line variables along) ----
-RUN_COMMANDS := new-impl check list test report report-diff flaky mutants bench coverage coverage-regress valgrind e2e \
+RUN_COMMANDS := new-impl check list test report report-diff flaky mutants mutation bench coverage coverage-regress valgrind e2e \
 	versions
 .PHONY: $(RUN_COMMANDS)
 $(RUN_COMMANDS):

@@ -53,6 +53,16 @@ class Config:
         v = self.vars.get(name, os.environ.get(name))
         return v if v not in (None, "") else DEFAULTS.get(name, default)
 
+    def given(self, name, default):
+        """The value given as an argument or in the environment, else this command's own
+        default (not DEFAULTS: make mutation's N is not make flaky's)."""
+        v = self.vars.get(name, os.environ.get(name))
+        if v in (None, ""):
+            return default
+        if isinstance(default, int) and not (v.isdigit() and int(v) >= 1):
+            raise Stop(f"{name}={v} wants a number >= 1")
+        return v
+
     def number(self, name, kind=int, minimum=1):
         v = self.get(name)
         try:
@@ -360,6 +370,11 @@ def cmd_mutants(cfg):
     return mutants.run(cfg.words("MUTANTS"), cfg.number("CASE_JOBS"))
 
 
+def cmd_mutation(cfg):
+    import mutation
+    return mutation.run(cfg)
+
+
 def cmd_report(cfg):
     import report_run
     return report_run.run(cfg)
@@ -440,7 +455,7 @@ def cmd_new_impl(cfg):
 COMMANDS = {
     "new-impl": cmd_new_impl,
     "check": cmd_check, "list": cmd_list, "valgrind": cmd_valgrind, "e2e": cmd_e2e,
-    "flaky": cmd_flaky, "mutants": cmd_mutants, "report": cmd_report,
+    "flaky": cmd_flaky, "mutants": cmd_mutants, "mutation": cmd_mutation, "report": cmd_report,
     "report-diff": cmd_report_diff, "bench": cmd_bench, "coverage": cmd_coverage,
     "coverage-regress": lambda cfg: cmd_coverage(cfg, regress=True), "test": cmd_test,
     "versions": cmd_versions,

@@ -1,6 +1,6 @@
 """coverage_run: `make coverage [LIBEVENT_SRC=dir]` and `make coverage-regress`. libevent
-built with gcov: 2.1.12 from Debian's source package (build/coverage/libevent, with its
-regress suite), or the tree LIBEVENT_SRC names (impls/libevent-src, flavour gcov); the suite
+built with gcov (impls/libevent-src, flavour gcov): 2.1.12 from Debian's source package, with
+its regress suite, or the tree LIBEVENT_SRC names; the suite
 under every backend through LIBEVENT_PREFIX, or libevent's own full regress suite for the
 baseline; then per-file line and branch coverage (tools/coverage/report.py)."""
 import glob
@@ -16,17 +16,20 @@ COVERAGE = os.path.abspath(os.path.join(bevconf.BUILD, "coverage"))
 BASELINE = os.path.join(ROOT, "tools", "coverage", "regress-baseline.txt")
 
 
+def gcov_prefix(tree=None):
+    """The gcov build of Debian's 2.1.12 tree, or of the tree LIBEVENT_SRC names, built."""
+    name = impls.source_tree_name(os.path.abspath(tree)) if tree else "libevent-debian"
+    prefix = os.path.abspath(os.path.join(bevconf.BUILD, "fuzz", name, "gcov"))
+    bevconf.make([os.path.join(prefix, ".source-dir")], {"LIBEVENT_SRC": os.path.abspath(tree)} if tree else {})
+    return prefix
+
+
 def run(cfg, regress):
     tree = cfg.get("LIBEVENT_SRC")
     if tree and regress:
         raise bevconf.Stop("coverage-regress measures Debian's 2.1.12 tree only (its regress suite)")
-    if tree:
-        tree = os.path.abspath(tree)
-        prefix = os.path.abspath(os.path.join(bevconf.BUILD, "fuzz", impls.source_tree_name(tree), "gcov"))
-        bevconf.make([os.path.join(prefix, ".source-dir")], {"LIBEVENT_SRC": tree})
-    else:
-        prefix = os.path.join(COVERAGE, "libevent")
-        bevconf.make([os.path.join(bevconf.BUILD, "coverage", "libevent", ".source-dir")], {})
+    prefix = gcov_prefix(tree)
+    os.makedirs(COVERAGE, exist_ok=True)
     src = open(os.path.join(prefix, ".source-dir")).read().strip()
     for f in glob.glob(os.path.join(src, "**", "*.gcda"), recursive=True):
         os.remove(f)

@@ -5,7 +5,9 @@
 #            planted-<name> (debian with mutants/libevent/<name>.patch), or src-<path> for
 #            the tree LIBEVENT_SRC names (rebuilt when its sources change)
 #   flavour  plain (cc), asan (clang ASan + UBSan + fuzzer-no-link: libFuzzer, replay and
-#            `make check`), afl (afl-clang-fast, AFL_USE_ASAN/UBSAN), gcov (gcc --coverage)
+#            `make check`), afl (afl-clang-fast, AFL_USE_ASAN/UBSAN), gcov (gcc --coverage,
+#            with libevent's regress suite: make coverage, make mutation), mutation (cc,
+#            shared libraries and the regress suite: the tree make mutation copies per mutant)
 # Sources are fetched at build time by impls/libevent/build-source.sh, never committed.
 LE_DIR := $(abspath build/fuzz)
 LE_SAN := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
@@ -22,8 +24,16 @@ FLAVOUR_LE_CFLAGS_afl := -g -O1
 FLAVOUR_CC_gcov := gcc
 FLAVOUR_ENV_gcov :=
 FLAVOUR_LE_CFLAGS_gcov := -O0 -g --coverage
+FLAVOUR_CC_mutation := cc
+FLAVOUR_ENV_mutation :=
+FLAVOUR_LE_CFLAGS_mutation := -O1 -g
 
+# configure's arguments: static libraries without libevent's regress suite, but for the
+# flavours that run it. mutation is shared, so that a mutant is one relinked .so, loaded
+# by a suite built once (LD_LIBRARY_PATH beats the RUNPATH it was linked with).
 LE_CONFIGURE := --disable-shared --disable-libevent-regress
+LE_CONFIGURE_gcov := --disable-shared
+LE_CONFIGURE_mutation := --disable-static
 # le_tree TREE: what build-source.sh builds for a tree name.
 le_tree = $(if $(filter src-%,$(1)),$(LIBEVENT_SRC),$(if $(filter planted-%,$(1)),debian,$(1)))
 # A source tree's files: a change to any of them rebuilds it.
@@ -36,5 +46,5 @@ $(LE_DIR)/libevent-%/.source-dir: $$(if $$(filter src-%,$$(*D)),$$(LIBEVENT_SRC_
 		$$(if $$(filter planted-%,$$(*D)),mutants/libevent/$$(patsubst planted-%,%,$$(*D)).patch)
 	$(FLAVOUR_ENV_$(*F)) CC=$(FLAVOUR_CC_$(*F)) CFLAGS="$(FLAVOUR_LE_CFLAGS_$(*F))" \
 		$(if $(filter planted-%,$(*D)),PATCH=$(abspath mutants/libevent/$(patsubst planted-%,%,$(*D)).patch)) \
-		impls/libevent/build-source.sh $(call le_tree,$(*D)) $(@D) $(LE_CONFIGURE)
+		impls/libevent/build-source.sh $(call le_tree,$(*D)) $(@D) $(or $(LE_CONFIGURE_$(*F)),$(LE_CONFIGURE))
 .PRECIOUS: $(LE_DIR)/libevent-%/.source-dir

@@ -118,6 +118,6 @@ else
 	say "building (about a minute on 2 cores)"
 	(cd "$dir" && make -j"$jobs" && make install) >>"$log" 2>&1 || fail "build failed; see $log"
 fi
-[ -f "$dest/lib/libevent.a" ] || fail "the build installed no lib/libevent.a; see $log"
+[ -f "$dest/lib/libevent.a" ] || [ -f "$dest/lib/libevent.so" ] || fail "the build installed no lib/libevent.a or .so; see $log"
 echo "$dir" >"$dest/.source-dir"
 say "installed into $dest"
