@@ -1,10 +1,12 @@
-"""mutation: `make mutation [N=300] [SEED=1] [IDS="id ..."] [LIBEVENT_SRC=dir] [JOBS=n] [CASE_JOBS=n]`.
+"""mutation: `make mutation [N=300] [SEED=1] [IDS="id ..."] [CASES=prefix,...]
+[LIBEVENT_SRC=dir] [JOBS=n] [CASE_JOBS=n]`.
 
 Mutation analysis of libevent itself. One-line mutants (tools/mutate.py) of the files in
 SCOPE of libevent's Debian 2.1.12 tree, or of the autotools tree LIBEVENT_SRC names, N of
 them (split evenly over the files, drawn with SEED), or the ones IDS names. Each mutant is
 the tree's shared build (flavour mutation) copied, the one file changed and recompiled;
-then the suite (built once, loading the mutant's libraries through LD_LIBRARY_PATH) and
+then the suite (built once, loading the mutant's libraries through LD_LIBRARY_PATH, with
+gcc's LeakSanitizer preloaded so that a leak is a CRASH as under SANITIZE=1) and
 libevent's own regress groups (REGRESS, the anchor) run against it.
 
 The suite runs only the cases that reach the mutated line (from a per-case gcov run of the
@@ -15,7 +17,8 @@ passes on the unmutated tree.
 
 Results go to build/mutation/<tree>/results.jsonl, one record per mutant, appended as each
 ends: a rerun with the same suite (the runner binary's hash) skips what is done
-(resumable). tools/mutation_report.py renders the scores from that file with the declared
+(resumable). CASES= runs only those cases on each mutant; PROOFS=1 runs the mutants of
+mutants/libevent/proofs.txt, each with the cases written to kill it. tools/mutation_report.py renders the scores from that file with the declared
 equivalents (mutants/libevent/equivalents.txt). Exit status: 0 done, 2 bad input or a
 failed build."""
 import hashlib
@@ -42,9 +45,18 @@ from bevconf import ROOT, Stop, say
 SCOPE = ("buffer.c", "bufferevent.c", "bufferevent_sock.c", "bufferevent_pair.c",
          "bufferevent_filter.c", "listener.c")
 REGRESS = ("bufferevent/..", "evbuffer/..", "listener/..")
-REGRESS_DEADLINE = 60     # seconds; the groups take about 2 s on the unmutated tree
+REGRESS_DEADLINE = 20     # seconds; the groups take about 2 s on the unmutated tree
 LIBS = ("libevent.la", "libevent_core.la", "libevent_extra.la")
 KILLING = results.FAILING | {"DIFFERS"}
+
+
+def leak_checker():
+    """LD_PRELOAD for the suite's processes: gcc's standalone LeakSanitizer, so that a
+    mutant that leaks is killed the way SANITIZE=1 and valgrind would kill it (the runner
+    turns a LeakSanitizer report into the case's CRASH); none when gcc has no liblsan."""
+    p = subprocess.run(["gcc", "-print-file-name=liblsan.so.0"], capture_output=True, text=True)
+    path = p.stdout.strip()
+    return {"LD_PRELOAD": path} if p.returncode == 0 and os.path.isabs(path) and os.path.exists(path) else {}
 
 
 class Tree:
@@ -202,25 +214,36 @@ def run_cases(runner, cases, env, jobs, timeout, path):
 
 
 def run_regress(tree, env):
-    """libevent's regress groups on the mutant: 'killed' or 'survived'."""
+    """libevent's regress groups on the mutant: 'killed' or 'survived'. Its tests run in
+    forked processes: on the deadline the whole process group goes."""
+    p = subprocess.Popen([os.path.join(tree, "test", ".libs", "regress")] + list(REGRESS), cwd=tree, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        p = subprocess.run([os.path.join(tree, "test", ".libs", "regress")] + list(REGRESS), cwd=tree, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=REGRESS_DEADLINE,
-                           start_new_session=True)
+        rc = p.wait(timeout=REGRESS_DEADLINE)
     except subprocess.TimeoutExpired:
-        return "killed"
-    return "survived" if p.returncode == 0 else "killed"
+        rc = "timeout"
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+    return "survived" if rc == 0 else "killed"
 
 
 class Run:
-    def __init__(self, tree, runner, passing, cover, cfg):
+    def __init__(self, tree, runner, passing, cover, cfg, restrict):
         self.tree, self.runner, self.passing, self.cover = tree, runner, passing, cover
+        self.restrict = restrict
         self.case_jobs = int(cfg.given("CASE_JOBS", 4))
         self.timeout = cfg.number("TIMEOUT", float, 0.1)
-        self.fingerprint = sha(runner)
+        self.leaks = leak_checker()
+        self.fingerprint = sha(runner) + (":lsan" if self.leaks else "")
 
     def cases_for(self, m):
-        """The cases to run on a mutant of this line: None when no case reaches it."""
+        """The cases to run on a mutant of this line (none: no case reaches it)."""
+        only = self.restrict.get(m.id)
+        if only:
+            return sorted(c for c in self.passing if any(c.startswith(p) for p in only))
         if m.line not in set(self.cover["executable"].get(m.file, [])):
             return sorted(self.passing)
         return sorted(set(self.cover["reach"].get(m.file, {}).get(str(m.line), [])) & self.passing)
@@ -228,7 +251,7 @@ class Run:
     def one(self, m, work):
         start = time.monotonic()
         rec = {"id": m.id, "file": m.file, "line": m.line, "op": m.op, "old": m.old, "new": m.new,
-               "suite_hash": self.fingerprint}
+               "suite_hash": self.fingerprint, "only": self.restrict.get(m.id)}
         tree = os.path.join(work, "tree")
         shutil.rmtree(tree, ignore_errors=True)
         subprocess.run(["cp", "-a", self.tree.tree, tree], check=True)
@@ -239,14 +262,16 @@ class Run:
         built = subprocess.run(["make", "-s", "-C", tree] + list(LIBS), capture_output=True, text=True,
                                env=bevconf.make_env())
         if built.returncode != 0:
-            rec.update(build="failed", suite="-", regress="-", seconds=round(time.monotonic() - start, 1))
+            error = next((ln for ln in built.stderr.splitlines() if "error" in ln), built.stderr.strip()[-200:])
+            rec.update(build="failed", error=error.strip(), suite="-", regress="-",
+                       seconds=round(time.monotonic() - start, 1))
             return rec
         env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(tree, ".libs"))
         cases = self.cases_for(m)
         if not cases:
             rec.update(suite="unreached", killers=[])
         else:
-            failing = run_cases(self.runner, cases, env, self.case_jobs, self.timeout,
+            failing = run_cases(self.runner, cases, dict(env, **self.leaks), self.case_jobs, self.timeout,
                                 os.path.join(work, "results.jsonl"))
             rec.update(suite="killed" if failing else "survived",
                        killers=[f"{r['case']} {r['status']}" for r in failing[:3]], ran=len(cases))
@@ -255,26 +280,80 @@ class Run:
         return rec
 
 
+PROOFS = os.path.join(ROOT, "mutants", "libevent", "proofs.txt")
+
+
+def proofs(tree_name):
+    """{mutant id: [cases]}: the mutants cases were written for (mutants/libevent/proofs.txt,
+    lines `TREE ID CASE...`): each must be killed by its cases alone."""
+    found = {}
+    for n, line in enumerate(open(PROOFS, encoding="utf-8"), 1):
+        parts = line.split("#", 1)[0].split()
+        if parts and len(parts) < 3:
+            raise Stop(f"{PROOFS}:{n}: want TREE ID CASE...")
+        if parts and parts[0] == tree_name:
+            found[parts[1]] = parts[2:]
+    return found
+
+
 def run(cfg):
+    """make mutation: N mutants (or IDS), or with PROOFS=1 the proofs, each killed by its
+    own cases alone (exit 1 when one survives)."""
     tree = Tree(cfg.get("LIBEVENT_SRC"))
     tree.build()
+    restrict = {}
+    if cfg.get("PROOFS") == "1":
+        restrict = proofs(tree.name)
+        if not restrict:
+            raise Stop(f"{PROOFS} has no proof for {tree.name}")
+        cfg.vars["IDS"] = " ".join(restrict)
+    elif cfg.words("CASES"):
+        restrict = {m.id: cfg.words("CASES") for m in select(tree.tree, cfg)}
+    records, cover = analyse(cfg, tree, select(tree.tree, cfg), restrict)
+    report = os.path.join(tree.dir, "report.md")
+    text = mutation_report.render(records, mutation_report.equivalents(tree.name), cover)
+    with open(report, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+    say(f"mutation: report: {report}")
+    if restrict:
+        alive = [r["id"] for r in records if r["suite"] != "killed"]
+        say(f"mutation: {len(records) - len(alive)} of {len(records)} mutants killed by the cases named for them"
+            + (f"; not killed: {' '.join(alive)}" if alive else ""))
+        return 1 if alive else 0
+    return 0
+
+
+def analyse(cfg, tree, mutants, restrict=None):
+    """Run the mutants (restrict: {id: case prefixes} to run only those cases on it);
+    returns (records in the mutants' order, the coverage map)."""
+    restrict = restrict or {}
     jobs = cfg.number("JOBS") if cfg.get("JOBS") else max(1, os.cpu_count() or 1)
-    mutants = select(tree.tree, cfg)
     target = bevconf.Target(bevconf.get_impl("libevent"), prefix=tree.prefix, build=tree.dir)
     target.build()
-    with open(os.devnull, "w") as null:
-        base, _ = bevconf.run_suite(target, None, jobs=8, timeout=cfg.number("TIMEOUT", float, 0.1),
-                                    results_path=os.path.join(tree.dir, "base.jsonl"), log=null,
-                                    quiet_summary=True)
+    # The unmutated tree's run, under the leak checker like every mutant's.
+    saved = dict(os.environ)
+    os.environ.update(leak_checker())
+    try:
+        with open(os.devnull, "w") as null:
+            base, _ = bevconf.run_suite(target, None, jobs=8, timeout=cfg.number("TIMEOUT", float, 0.1),
+                                        results_path=os.path.join(tree.dir, "base.jsonl"), log=null,
+                                        quiet_summary=True)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     passing = {c for c, s in results.statuses(base).items() if s == "PASS"}
+    for mid, only in restrict.items():
+        if not any(c.startswith(p) for c in passing for p in only):
+            raise Stop(f"{mid}: no case passing on the unmutated tree has an id starting {' '.join(only)}")
     if run_regress(tree.tree, dict(os.environ)) != "survived":
         raise Stop(f"libevent's regress groups ({' '.join(REGRESS)}) fail on the unmutated tree {tree.tree}")
     cover = coverage_map(tree, passing, jobs)
-    state = Run(tree, target.runner, passing, cover, cfg)
+    state = Run(tree, target.runner, passing, cover, cfg, restrict)
     out = os.path.join(tree.dir, "results.jsonl")
     done = {}
     for r in results_lines(out):
-        if r.get("suite_hash") == state.fingerprint:
+        if r.get("suite_hash") == state.fingerprint and r.get("only") == restrict.get(r["id"]):
             done[r["id"]] = r
     todo = [m for m in mutants if m.id not in done]
     say(f"mutation: {tree.name}: {len(mutants)} mutants ({len(mutants) - len(todo)} done before), "
@@ -311,14 +390,7 @@ def run(cfg):
     if todo:
         say(f"mutation: {len(todo)} mutants in {elapsed:.0f} s: {len(todo) / elapsed * 60:.1f} mutants/min "
             f"({elapsed / len(todo) * jobs:.1f} s per mutant per job, {jobs} jobs)")
-    records = [done[m.id] for m in mutants]
-    report = os.path.join(tree.dir, "report.md")
-    text = mutation_report.render(records, mutation_report.equivalents(tree.name), cover)
-    with open(report, "w") as f:
-        f.write(text)
-    sys.stdout.write(text)
-    say(f"mutation: report: {report}")
-    return 0
+    return [done[m.id] for m in mutants], cover
 
 
 def progress(rec):
