@@ -178,6 +178,39 @@ def source_tree(seq):
     say("test: LIBEVENT_SRC: the 2.1.13 tree conforms; a tree that does not build exits 125")
 
 
+# make test's mutation smoke: mutants of Debian's 2.1.12 tree and what make mutation must
+# make of each, so that the machinery cannot rot unseen.
+MUTATION_SMOKE = {
+    "bufferevent_pair.c:175:delete0": "killed",           # no transfer: suite and regress kill it
+    "buffer.c:584:delete0": "killed",                     # evbuffer_free leaks: the leak checker
+    "bufferevent.c:661:return0": "killed",                # regress misses it; the suite does not
+    "buffer.c:2889:rel0": "equivalent",                   # declared in mutants/libevent/equivalents.txt
+    "buffer.c:1510:arith1": "does not compile",           # pointer + pointer
+}
+
+
+def mutation_smoke():
+    """make mutation on MUTATION_SMOKE (fresh records), then PROOFS=1: every mutant a case
+    was written for, killed by that case alone."""
+    import mutation
+    import mutation_report
+    tree = mutation.Tree(None)
+    tree.build()
+    path = os.path.join(tree.dir, "smoke.jsonl")
+    if os.path.exists(path):
+        os.remove(path)
+    cfg = bevconf.Config([f"IDS={' '.join(MUTATION_SMOKE)}", f"RESULTS={path}"])
+    records, _ = mutation.analyse(cfg, tree, mutation.select(tree.tree, cfg))
+    equiv = mutation_report.equivalents(tree.name)
+    for r in records:
+        got = ("does not compile" if r["build"] != "ok" else "killed" if r["suite"] == "killed"
+               else "equivalent" if r["id"] in equiv else "survived")
+        if got != MUTATION_SMOKE[r["id"]]:
+            raise Stop(f"mutation smoke: {r['id']}: {got}, not {MUTATION_SMOKE[r['id']]}", 1)
+    if bevconf.main(["mutation", "PROOFS=1"]) != 0:
+        raise Stop("mutation: a proof mutant was not killed by its case", 1)
+
+
 def impl_table_path():
     import impls
     return impls.TABLE
@@ -216,6 +249,7 @@ def run(cfg):
     campaign = os.path.join(ROOT, "fuzz", "campaign.py")
     seq.step("fuzz: the OSS-Fuzz build script", lambda: program(sys.executable, campaign, "test-oss"))
     seq.step("fuzz: every corpus replayed", lambda: program(sys.executable, campaign, "replay"))
+    seq.step("mutation: libevent's mutants (a smoke of 5; every proof killed by its case)", mutation_smoke)
     if "ref" in table:
         seq.step("mutants: ref broken on purpose, each killed", lambda: program(
             sys.executable, os.path.join(ROOT, "tools", "bevconf.py"), "mutants"))

@@ -15,8 +15,8 @@ run ("unreached"); a line gcov does not count (a declaration, an initialiser) ru
 case. The first failing case kills the mutant and stops the rest. A case counts only if it
 passes on the unmutated tree.
 
-Results go to build/mutation/<tree>/results.jsonl, one record per mutant, appended as each
-ends: a rerun with the same suite (the runner binary's hash) skips what is done
+Results go to build/mutation/<tree>/results.jsonl (or RESULTS=file), one record per mutant,
+appended as each ends: a rerun with the same suite (the runner binary's hash) skips what is done
 (resumable). CASES= runs only those cases on each mutant; PROOFS=1 runs the mutants of
 mutants/libevent/proofs.txt, each with the cases written to kill it. tools/mutation_report.py renders the scores from that file with the declared
 equivalents (mutants/libevent/equivalents.txt). Exit status: 0 done, 2 bad input or a
@@ -350,7 +350,7 @@ def analyse(cfg, tree, mutants, restrict=None):
         raise Stop(f"libevent's regress groups ({' '.join(REGRESS)}) fail on the unmutated tree {tree.tree}")
     cover = coverage_map(tree, passing, jobs)
     state = Run(tree, target.runner, passing, cover, cfg, restrict)
-    out = os.path.join(tree.dir, "results.jsonl")
+    out = os.path.abspath(cfg.get("RESULTS") or os.path.join(tree.dir, "results.jsonl"))
     done = {}
     for r in results_lines(out):
         if r.get("suite_hash") == state.fingerprint and r.get("only") == restrict.get(r["id"]):

@@ -97,8 +97,9 @@ def render(records, equiv, cover):
 
 
 if __name__ == "__main__":
-    # tools/mutation_report.py RESULTS.jsonl TREE [coverage.json]: re-render a results file.
+    # tools/mutation_report.py RESULTS.jsonl TREE [coverage.json]: re-render a results file
+    # (a mutant's last record counts).
     import json
-    recs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+    recs = list({r["id"]: r for r in map(json.loads, filter(str.strip, open(sys.argv[1])))}.values())
     cov = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else {}
     sys.stdout.write(render(recs, equivalents(sys.argv[2]), cov))
