@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import bevconf
 import coverage_run
@@ -144,41 +145,32 @@ def coverage_map(tree, cases, jobs):
     reach = {f: {} for f in SCOPE}
     executable, functions = {}, {}
     work = tempfile.mkdtemp(dir=tree.dir)
-    todo = list(cases)
-    lock = threading.Lock()
 
-    def worker():
-        while True:
-            with lock:
-                if not todo:
-                    return
-                case = todo.pop()
-            out = os.path.join(work, case)
-            env = dict(os.environ, GCOV_PREFIX=out, GCOV_PREFIX_STRIP="0")
-            subprocess.run([target.runner, "--timeout", "10", "--results", os.path.join(work, case + ".jsonl"),
-                            case], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            objdir = out + tree.gcov_tree
-            if not os.path.isdir(objdir):
-                continue
-            for f in SCOPE:
-                gcno = os.path.join(tree.gcov_tree, f[:-2] + ".gcno")
-                if os.path.exists(gcno) and not os.path.exists(os.path.join(objdir, os.path.basename(gcno))):
-                    os.symlink(gcno, os.path.join(objdir, os.path.basename(gcno)))
-            counts, fns = gcov_lines(objdir, tree.gcov_tree, SCOPE)
-            with lock:
-                for f, by_line in counts.items():
-                    executable.setdefault(f, sorted(by_line))
-                    functions.setdefault(f, fns.get(f, []))
-                    for ln, c in by_line.items():
-                        if c > 0:
-                            reach[f].setdefault(str(ln), []).append(case)
+    def measure(case):
+        out = os.path.join(work, case)
+        env = dict(os.environ, GCOV_PREFIX=out, GCOV_PREFIX_STRIP="0")
+        subprocess.run([target.runner, "--timeout", "10", "--results", os.path.join(work, case + ".jsonl"),
+                        case], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        objdir = out + tree.gcov_tree
+        if not os.path.isdir(objdir):
+            return {}, {}
+        for f in SCOPE:
+            gcno = os.path.join(tree.gcov_tree, f[:-2] + ".gcno")
+            if os.path.exists(gcno) and not os.path.exists(os.path.join(objdir, os.path.basename(gcno))):
+                os.symlink(gcno, os.path.join(objdir, os.path.basename(gcno)))
+        try:
+            return gcov_lines(objdir, tree.gcov_tree, SCOPE)
+        finally:
             shutil.rmtree(out, ignore_errors=True)
 
-    threads = [threading.Thread(target=worker) for _ in range(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(jobs) as pool:
+        for case, (counts, fns) in zip(cases, pool.map(measure, cases)):
+            for f, by_line in counts.items():
+                executable.setdefault(f, sorted(by_line))
+                functions.setdefault(f, fns.get(f, []))
+                for ln, c in by_line.items():
+                    if c > 0:
+                        reach[f].setdefault(str(ln), []).append(case)
     shutil.rmtree(work, ignore_errors=True)
     data = {"key": key, "reach": reach, "executable": executable, "functions": functions}
     with open(cache + ".tmp", "w") as f:
@@ -393,34 +385,26 @@ def analyse(cfg, tree, mutants, restrict=None):
     todo = [m for m in mutants if m.id not in done]
     say(f"mutation: {tree.name}: {len(mutants)} mutants ({len(mutants) - len(todo)} done before), "
         f"{len(passing)} cases passing on the unmutated tree, {jobs} at a time")
-    lock = threading.Lock()
-    counter = [len(mutants) - len(todo)]
     t0 = time.monotonic()
-    queue = list(reversed(todo))
+    scratch = tempfile.mkdtemp(dir=tree.dir)
+    mine = threading.local()   # each thread's own scratch directory for its mutants
 
-    def worker(k):
-        work = tempfile.mkdtemp(prefix=f"w{k}-", dir=tree.dir)
-        while True:
-            with lock:
-                if not queue:
-                    break
-                m = queue.pop()
-            rec = state.one(m, work)
-            with lock:
-                with open(out, "a") as f:
-                    f.write(json.dumps(rec) + "\n")
-                done[m.id] = rec
-                counter[0] += 1
-                rate = (counter[0] - (len(mutants) - len(todo))) / max(1e-9, time.monotonic() - t0) * 60
-                say(f"mutation: [{counter[0]}/{len(mutants)}] {m.id} ({m.op}): " + progress(rec)
-                    + f" · {rec['seconds']} s · {rate:.1f} mutants/min")
-        shutil.rmtree(work, ignore_errors=True)
+    def one(m):
+        if not hasattr(mine, "work"):
+            mine.work = tempfile.mkdtemp(dir=scratch)
+        return state.one(m, mine.work)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(one, m) for m in todo]
+        for k, fut in enumerate(as_completed(futures), 1):
+            rec = fut.result()
+            with open(out, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+            done[rec["id"]] = rec
+            rate = k / max(1e-9, time.monotonic() - t0) * 60
+            say(f"mutation: [{len(mutants) - len(todo) + k}/{len(mutants)}] {rec['id']} ({rec['op']}): "
+                + progress(rec) + f" · {rec['seconds']} s · {rate:.1f} mutants/min")
+    shutil.rmtree(scratch, ignore_errors=True)
     elapsed = time.monotonic() - t0
     if todo:
         say(f"mutation: {len(todo)} mutants in {elapsed:.0f} s: {len(todo) / elapsed * 60:.1f} mutants/min "
