@@ -89,6 +89,7 @@ void compat_priority(struct bc_ctx *t)
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
 	struct bufferevent *b = l.e->bev;
 	if (t->param & (BC_PAIR | BC_FILTER)) {
+		bc_expect_int(t, "get_priority of a non-socket bufferevent: the middle one", bufferevent_get_priority(b), 1);
 		bc_expect_int(t, "priority_set on a non-socket bufferevent", bufferevent_priority_set(b, 0), -1);
 		bc_link_close(t, &l);
 		return;
