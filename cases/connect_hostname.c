@@ -71,6 +71,21 @@ void ch_badargs(struct bc_ctx *t)
 	bc_free(e);
 }
 
+/* ---- D16: the edge ports 1 and 65535 are valid: connect_hostname goes ahead ---- */
+void ch_port_edges(struct bc_ctx *t)
+{
+	static const int ports[] = { 1, 65535 };
+	for (unsigned i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
+		char label[64];
+		snprintf(label, sizeof label, "connect_hostname to 127.0.0.1 port %d", ports[i]);
+		bc_expect_int(t, label, bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET, "127.0.0.1", ports[i]), 0);
+		bc_await(t, "an eventcb (CONNECTED or ERROR: the port is valid)", bc_count(e, 'E') >= 1);
+		bc_expect_int(t, "get_dns_error: the lookup succeeded", bufferevent_socket_get_dns_error(e->bev), 0);
+		bc_free(e);
+	}
+}
+
 /* ---- D17: a lookup that fails (an IPv4 literal asked for as AF_INET6) ---- */
 void ch_lookup_fail(struct bc_ctx *t)
 {
@@ -99,6 +114,23 @@ void ch_refused_read_first(struct bc_ctx *t)
 	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
+	if (t->param & 1) {
+		/* The refusal is over: a new connect of the same bufferevent to a listening port
+		 * succeeds. */
+		struct sockaddr_in lsin;
+		evutil_socket_t lfd = bc_loopback_listener(t, &lsin);
+		evutil_socket_t old = bufferevent_getfd(e->bev);
+		bufferevent_setfd(e->bev, -1);
+		if (old >= 0 && bc_fd_is_open(old))
+			close(old);
+		bc_expect_int(t, "connect again", bufferevent_socket_connect(e->bev, (struct sockaddr *)&lsin, sizeof lsin), 0);
+		evutil_socket_t peer = bc_accept(t, lfd, 1000);
+		bc_await(t, "the second connect's eventcb", bc_count(e, 'E') >= 2);
+		bc_settle(t);
+		bc_expect_shape(t, e, "E(ERROR) E(CONNECTED)");
+		close(peer);
+		close(lfd);
+	}
 	bc_free(e);
 	close(hold);
 }
@@ -148,11 +180,18 @@ void ch_cancel(struct bc_ctx *t)
 	bc_expect_int(t, "connect_hostname", bufferevent_socket_connect_hostname(e->bev, dns, AF_INET, "host.invalid", 80), 0);
 	bc_passes(t, 3);
 	bc_expect_shape(t, e, "");
-	bufferevent_setfd(e->bev, -1);
-	bc_settle(t);
-	bc_expect_shape(t, e, "");
-	bc_expect_int(t, "get_dns_error after the cancel", bufferevent_socket_get_dns_error(e->bev), EVUTIL_EAI_CANCEL);
-	bc_free(e);
+	if (t->param & 1) {
+		/* Freed with the lookup pending: the lookup is cancelled and the bufferevent goes
+		 * (LeakSanitizer, where the suite runs under it, sees what stays). */
+		bc_free(e);
+		bc_settle(t);
+	} else {
+		bufferevent_setfd(e->bev, -1);
+		bc_settle(t);
+		bc_expect_shape(t, e, "");
+		bc_expect_int(t, "get_dns_error after the cancel", bufferevent_socket_get_dns_error(e->bev), EVUTIL_EAI_CANCEL);
+		bc_free(e);
+	}
 	evdns_base_free(dns, 0);
 	close(u);
 }
