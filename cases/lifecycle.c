@@ -430,37 +430,3 @@ void io_helpers(struct bc_ctx *t)
 	bc_link_close(t, &l);
 	bc_bytes_free(&got);
 }
-
-/* ---- G2: evbuffer callbacks the program added to a bufferevent's buffers, deferred with
- * evbuffer_defer_callbacks at a more urgent priority than the bufferevent's own events,
- * and queued when bufferevent_free is called, never run. ---- */
-static int eb_after_free;
-static void eb_count_cb(struct evbuffer *b, const struct evbuffer_cb_info *i, void *arg)
-{
-	(void)b; (void)i; (void)arg;
-	eb_after_free++;
-}
-
-void free_deferred_evbuffer_cbs(struct bc_ctx *t)
-{
-	bc_expect_int(t, "event_base_priority_init(3)", event_base_priority_init(t->base, 3), 0);
-	evutil_socket_t sv[2];
-	bc_socketpair(t, sv);
-	struct bufferevent *b = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-	bc_expect(t, "bufferevent_socket_new", b != NULL);
-	/* The bufferevent's events at priority 2; the buffers' deferred callbacks at 1. */
-	bc_expect_int(t, "bufferevent_priority_set(2)", bufferevent_priority_set(b, 2), 0);
-	struct evbuffer *in = bufferevent_get_input(b), *out = bufferevent_get_output(b);
-	bc_expect_int(t, "evbuffer_defer_callbacks(input)", evbuffer_defer_callbacks(in, t->base), 0);
-	bc_expect_int(t, "evbuffer_defer_callbacks(output)", evbuffer_defer_callbacks(out, t->base), 0);
-	bc_expect(t, "evbuffer_add_cb(input)", evbuffer_add_cb(in, eb_count_cb, NULL) != NULL);
-	bc_expect(t, "evbuffer_add_cb(output)", evbuffer_add_cb(out, eb_count_cb, NULL) != NULL);
-	/* The input is frozen at its end (A11): the program can only prepend. */
-	bc_expect_int(t, "evbuffer_prepend to the input", evbuffer_prepend(in, "x", 1), 0);
-	bc_expect_int(t, "bufferevent_write", bufferevent_write(b, "y", 1), 0);
-	bc_expect_int(t, "no evbuffer callback inside the calls (they are deferred)", eb_after_free, 0);
-	bufferevent_free(b);
-	bc_settle(t);
-	bc_expect_int(t, "evbuffer callbacks run after bufferevent_free", eb_after_free, 0);
-	close(sv[1]);
-}
