@@ -89,6 +89,7 @@ void compat_priority(struct bc_ctx *t)
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
 	struct bufferevent *b = l.e->bev;
 	if (t->param & (BC_PAIR | BC_FILTER)) {
+		bc_expect_int(t, "get_priority of a non-socket bufferevent: the middle one", bufferevent_get_priority(b), 1);
 		bc_expect_int(t, "priority_set on a non-socket bufferevent", bufferevent_priority_set(b, 0), -1);
 		bc_link_close(t, &l);
 		return;
@@ -188,4 +189,81 @@ void compat_ratelimit(struct bc_ctx *t)
 	bc_link_close(t, &l);
 	ev_token_bucket_cfg_free(cfg);
 	bc_bytes_free(&in);
+}
+
+/* ---- G27: while the rate limit holds writing back, reading goes on and no write timeout
+ * runs. Write bucket: 1 byte per 10 s tick, so 1 of 6 bytes goes and the rest waits. ---- */
+void compat_ratelimit_write_held(struct bc_ctx *t)
+{
+	struct bc_link l;
+	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
+	struct timeval tick = { 10, 0 };
+	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(1 << 20, 1 << 20, 1, 1, &tick);
+	bc_expect(t, "ev_token_bucket_cfg_new", cfg != NULL);
+	bc_expect_int(t, "set_rate_limit", bufferevent_set_rate_limit(l.e->bev, cfg), 0);
+	bufferevent_enable(l.e->bev, EV_READ);
+	l.e->drain_on_read = true;
+	struct bc_bytes in = {0};
+	l.e->received = &in;
+	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, "abcdef", 6), 0);
+	struct bc_bytes out = {0};
+	bc_await(t, "the first byte at the far end", (bc_link_recv(t, &l, &out), out.len >= 1));
+	bc_passes(t, 3);
+	bc_link_send(t, &l, "hi", 2);
+	bc_await(t, "the peer's bytes read while writing is held back", in.len >= 2);
+	bc_expect_buf(t, "bytes read", in.data, in.len, "hi");
+	/* The socket really not writable: a write event that may not run is not rescheduled. */
+	static char fill[4096];
+	while (write(l.fd, fill, sizeof fill) > 0) {}
+	struct timeval tv = { 0, 20000 };
+	bufferevent_set_timeouts(l.e->bev, NULL, &tv);
+	bc_run_for(t, 80);
+	bc_expect_int(t, "eventcbs (no write timeout while the rate limit holds writing)", bc_count(l.e, 'E'), 0);
+	bc_bytes_free(&out);
+	bc_link_close(t, &l);
+	ev_token_bucket_cfg_free(cfg);
+	bc_bytes_free(&in);
+}
+
+/* ---- G23: deferred callbacks run at the bufferevent's priority n/2. An event of priority
+ * n/2 - 1 that keeps making itself active runs to its end before a queued readcb. ---- */
+static int prio_a_left, prio_n;
+static char prio_log[16];
+static struct event *prio_a;
+static void prio_a_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	if (prio_n < 15)
+		prio_log[prio_n++] = 'A';
+	if (--prio_a_left > 0)
+		event_active(prio_a, EV_TIMEOUT, 1);
+}
+static void prio_on_read(struct bc_end *e)
+{
+	(void)e;
+	if (prio_n < 15)
+		prio_log[prio_n++] = 'R';
+}
+
+void compat_priority_deferred(struct bc_ctx *t)
+{
+	bc_expect_int(t, "event_base_priority_init(4)", event_base_priority_init(t->base, 4), 0);
+	int opts = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS |
+		(bc_param(t) ? BEV_OPT_UNLOCK_CALLBACKS : 0);
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *e = bc_socket_end(t, sv[0], opts, "b");
+	bc_expect(t, "bufferevent_socket_new", e->bev != NULL);
+	e->on_read = prio_on_read;
+	prio_a = event_new(t->base, -1, 0, prio_a_cb, NULL);
+	bc_expect(t, "event_new", prio_a != NULL);
+	bc_expect_int(t, "event_priority_set(1)", event_priority_set(prio_a, 1), 0);
+	prio_a_left = 3;
+	bufferevent_trigger(e->bev, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
+	event_active(prio_a, EV_TIMEOUT, 1);
+	bc_await(t, "the deferred readcb", bc_count(e, 'R') >= 1 && prio_a_left <= 0);
+	bc_expect_str(t, "order: the priority-1 event three times, then the readcb (priority 2)", prio_log, "AAAR");
+	bc_free(e);
+	close(sv[1]);
+	event_free(prio_a);
 }

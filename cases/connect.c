@@ -311,3 +311,27 @@ void connect_write_disabled(struct bc_ctx *t)
 	close(peer);
 	close(lfd);
 }
+
+/* D21: connect() failing at once on a bufferevent that already has an fd leaves that fd
+ * alone: it is the program's (or the bufferevent's), not one the connect created. */
+void connect_sync_error_own_fd(struct bc_ctx *t)
+{
+	struct sockaddr_in sin;
+	evutil_socket_t hold = bc_refusing_port(t, &sin);
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bc_expect(t, "harness: socket", fd >= 0);
+	struct bc_end *a = bc_socket_end(t, fd, bc_opts(t, 0), "bev");
+	bc_fault_fail(fd, BC_CONNECT, ENETUNREACH, 1);
+	bc_expect_int(t, "bufferevent_socket_connect", do_connect(a, &sin), -1);
+	bc_expect_int(t, "connect calls on the bufferevent's fd", bc_fault_ncalls(fd, BC_CONNECT), 1);
+	bc_expect(t, "the bufferevent's own fd is still open", bc_fd_is_open(fd));
+	bc_expect(t, "and still an AF_INET stream socket", bc_fd_holds_socket(fd, AF_INET, SOCK_STREAM));
+	bc_expect_int(t, "getfd() still names it", bufferevent_getfd(a->bev), fd);
+	bc_settle(t);
+	bc_expect_shape(t, a, "");
+	bc_free(a);
+	bc_fault_reset();
+	bc_expect(t, "without CLOSE_ON_FREE the fd outlives the bufferevent", bc_fd_is_open(fd));
+	close(fd);
+	close(hold);
+}

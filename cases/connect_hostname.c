@@ -11,17 +11,35 @@
 #include "extra_api.h"
 
 /* ---- D14: numeric and /etc/hosts names. param 1 "127.0.0.1" AF_INET, 2 same AF_UNSPEC,
- * 3 "localhost" AF_INET ---- */
+ * 3 "localhost" AF_INET; | 0x100: the stack below the caller full of 0xff bytes first ---- */
+/* Leave every byte of a large stretch of the stack below the caller at 0xff, so a local
+ * variable of the next call that nobody initialised holds all ones. */
+static __attribute__((noinline)) void dirty_stack(void)
+{
+	volatile unsigned char junk[16384];
+	memset((void *)junk, 0xff, sizeof junk);
+	__asm__ volatile("" : : "r"(junk) : "memory");
+}
+
 void ch_ok(struct bc_ctx *t)
 {
 	struct sockaddr_in sin;
 	evutil_socket_t lfd = bc_loopback_listener(t, &sin);
 	struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
-	int p = bc_param(t);
+	int p = bc_param(t) & 0xff;
 	const char *host = p == 3 ? "localhost" : "127.0.0.1";
 	int family = p == 2 ? AF_UNSPEC : AF_INET;
-	bc_expect_int(t, "bufferevent_socket_connect_hostname", bufferevent_socket_connect_hostname(e->bev, NULL,
-		family, host, ntohs(sin.sin_port)), 0);
+	int r;
+	if (t->param & 0x100) {
+		/* A first call (port 0: refused before any lookup) binds the function's PLT entry,
+		 * whose resolution would reuse the dirtied stack. */
+		bc_expect_int(t, "connect_hostname with port 0", bufferevent_socket_connect_hostname(e->bev, NULL, family, host, 0), -1);
+		dirty_stack();
+		r = bufferevent_socket_connect_hostname(e->bev, NULL, family, host, ntohs(sin.sin_port));
+	} else {
+		r = bufferevent_socket_connect_hostname(e->bev, NULL, family, host, ntohs(sin.sin_port));
+	}
+	bc_expect_int(t, "bufferevent_socket_connect_hostname", r, 0);
 	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_expect_shape(t, e, "E(CONNECTED)");
 	bc_expect_int(t, "get_dns_error after a successful lookup", bufferevent_socket_get_dns_error(e->bev), 0);
@@ -71,6 +89,21 @@ void ch_badargs(struct bc_ctx *t)
 	bc_free(e);
 }
 
+/* ---- D16: the edge ports 1 and 65535 are valid: connect_hostname goes ahead ---- */
+void ch_port_edges(struct bc_ctx *t)
+{
+	static const int ports[] = { 1, 65535 };
+	for (unsigned i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		struct bc_end *e = bc_socket_end(t, -1, bc_opts(t, BEV_OPT_CLOSE_ON_FREE), "c");
+		char label[64];
+		snprintf(label, sizeof label, "connect_hostname to 127.0.0.1 port %d", ports[i]);
+		bc_expect_int(t, label, bufferevent_socket_connect_hostname(e->bev, NULL, AF_INET, "127.0.0.1", ports[i]), 0);
+		bc_await(t, "an eventcb (CONNECTED or ERROR: the port is valid)", bc_count(e, 'E') >= 1);
+		bc_expect_int(t, "get_dns_error: the lookup succeeded", bufferevent_socket_get_dns_error(e->bev), 0);
+		bc_free(e);
+	}
+}
+
 /* ---- D17: a lookup that fails (an IPv4 literal asked for as AF_INET6) ---- */
 void ch_lookup_fail(struct bc_ctx *t)
 {
@@ -99,6 +132,23 @@ void ch_refused_read_first(struct bc_ctx *t)
 	bc_await(t, "an eventcb", bc_count(e, 'E') >= 1);
 	bc_settle(t);
 	bc_expect_shape(t, e, "E(ERROR)");
+	if (t->param & 1) {
+		/* The refusal is over: a new connect of the same bufferevent to a listening port
+		 * succeeds. */
+		struct sockaddr_in lsin;
+		evutil_socket_t lfd = bc_loopback_listener(t, &lsin);
+		evutil_socket_t old = bufferevent_getfd(e->bev);
+		bufferevent_setfd(e->bev, -1);
+		if (old >= 0 && bc_fd_is_open(old))
+			close(old);
+		bc_expect_int(t, "connect again", bufferevent_socket_connect(e->bev, (struct sockaddr *)&lsin, sizeof lsin), 0);
+		evutil_socket_t peer = bc_accept(t, lfd, 1000);
+		bc_await(t, "the second connect's eventcb", bc_count(e, 'E') >= 2);
+		bc_settle(t);
+		bc_expect_shape(t, e, "E(ERROR) E(CONNECTED)");
+		close(peer);
+		close(lfd);
+	}
 	bc_free(e);
 	close(hold);
 }

@@ -132,6 +132,13 @@ void thr_bev(struct bc_ctx *t)
 	bufferevent_unlock(e->bev);
 	bufferevent_unlock(e->bev);
 	bc_expect_int(t, "bufferevent_unlock releases it", bc_locks.held, 0);
+	evbuffer_lock(bufferevent_get_input(e->bev));
+	bc_expect_int(t, "evbuffer_lock on the input takes a lock", bc_locks.held, 1);
+	evbuffer_unlock(bufferevent_get_input(e->bev));
+	evbuffer_lock(bufferevent_get_output(e->bev));
+	bc_expect_int(t, "evbuffer_lock on the output takes a lock", bc_locks.held, 1);
+	evbuffer_unlock(bufferevent_get_output(e->bev));
+	bc_expect_int(t, "evbuffer_unlock releases it", bc_locks.held, 0);
 
 	e->on_read = th_on_read;
 	e->on_write = th_on_write;

@@ -216,12 +216,13 @@ static int sock_enable(struct bufferevent *bev, short what)
 
 static int sock_disable(struct bufferevent *bev, short what)
 {
-	if (what & EV_READ)
-		event_del(&bev->ev_read);
+	int r = 0;
+	if ((what & EV_READ) && event_del(&bev->ev_read) != 0)
+		r = -1;
 	/* A connect in progress keeps its write watch: it is how we learn the outcome. */
-	if ((what & EV_WRITE) && !upcast(bev)->connecting)
-		event_del(&bev->ev_write);
-	return 0;
+	if ((what & EV_WRITE) && !upcast(bev)->connecting && event_del(&bev->ev_write) != 0)
+		r = -1;
+	return r;
 }
 
 static void sock_destruct(struct bufferevent *bev)

@@ -39,9 +39,12 @@ static int epoll_change(void *state, evutil_socket_t fd, short old, short now)
 	if (now & EV_WRITE)
 		ev.events |= EPOLLOUT;
 	if (!now) {
-		/* The fd may already be closed (the kernel then forgot it): not an error. */
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &ev);
-		return 0;
+		/* The fd may already be closed (the kernel then forgot it): not an error. Any
+		 * other failure (ENOMEM) is the caller's to report. */
+		if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &ev) == 0 || errno == ENOENT ||
+		    errno == EBADF || errno == EPERM)
+			return 0;
+		return -1;
 	}
 	int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 	if (epoll_ctl(s->epfd, op, fd, &ev) == 0)

@@ -476,18 +476,22 @@ int event_del(struct event *ev)
 	}
 	timer_disarm(ev);
 	ev->has_timeout = false;
+	int r = 0;
 	if (ev->state & EVS_ADDED) {
 		if (ev->events & EV_SIGNAL)
 			sig_del(ev);
 		else if ((ev->events & (EV_READ | EV_WRITE)) && ev->fd >= 0) {
 			list_remove(&base->fds[ev->fd].events, ev);
-			fd_update_interest(base, ev->fd);
+			/* The event is gone from our tables either way; a backend that could not
+			 * forget the fd makes event_del fail, as libevent's does. */
+			if (fd_update_interest(base, ev->fd) != 0)
+				r = -1;
 		}
 		ev->state &= ~EVS_ADDED;
 		if (!(ev->state & EVS_INTERNAL))
 			base->nadded--;
 	}
-	return 0;
+	return r;
 }
 
 void event_free(struct event *ev)
