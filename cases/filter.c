@@ -330,6 +330,13 @@ void filter_out_flush(struct bc_ctx *t)
 	bc_expect_int(t, "the filter's output keeps the unfinished line", out_len(l.f->bev), 2);
 	bc_expect_int(t, "filter calls in BEV_FLUSH before the flush", s.modes[BEV_FLUSH], 0);
 
+	/* BEV_NORMAL: the filter keeps the unfinished line (BEV_NEED_MORE), so nothing was produced. */
+	int normal_calls = s.modes[BEV_NORMAL];
+	bc_expect_int(t, "bufferevent_flush(filter, EV_WRITE, BEV_NORMAL) with nothing produced",
+		      bufferevent_flush(l.f->bev, EV_WRITE, BEV_NORMAL), 0);
+	bc_expect_int(t, "filter calls with BEV_NORMAL inside that flush", s.modes[BEV_NORMAL] - normal_calls, 1);
+	bc_expect_int(t, "the filter's output after the BEV_NORMAL flush", out_len(l.f->bev), 2);
+
 	int r = bufferevent_flush(l.f->bev, EV_WRITE, BEV_FLUSH);
 	bc_expect_int(t, "filter calls with BEV_FLUSH", s.modes[BEV_FLUSH], 1);
 	bc_expect_int(t, "bufferevent_flush(filter, EV_WRITE, BEV_FLUSH) with output moved", r, 1);
@@ -497,4 +504,236 @@ void filter_wm_write_high(struct bc_ctx *t)
 		bc_expect_int(t, "out at every writecb", bc_nth(l.f, 'W', i)->out, 0);
 	close_filter(&l);
 	bc_bytes_free(&got);
+}
+
+/* ---- K10: bufferevent_flush(filter, EV_READ, mode) runs the input filter with that mode ---- */
+void filter_in_flush(struct bc_ctx *t)
+{
+	struct fstate s = { 0 };
+	struct fl l;
+	open_filter(t, &l, line_out, NULL, &s, false); /* line_out works either way round */
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_send(t, l.peer, "ab\ncd", 5);
+	bc_await(t, "the complete line in the filter's input", in_len(l.f->bev) >= 3);
+	bc_settle(t);
+	bc_expect_int(t, "the filter's input: the complete line", in_len(l.f->bev), 3);
+	bc_expect_int(t, "the underlying's input keeps the unfinished line", in_len(l.under), 2);
+	bc_expect_int(t, "input filter calls with BEV_FLUSH before any flush", s.modes[BEV_FLUSH], 0);
+
+	bufferevent_flush(l.f->bev, EV_WRITE, BEV_FLUSH);
+	bc_expect_int(t, "input filter calls with BEV_FLUSH inside flush(EV_WRITE)", s.modes[BEV_FLUSH], 0);
+	bc_expect_int(t, "the underlying's input after flush(EV_WRITE)", in_len(l.under), 2);
+
+	bc_expect_int(t, "bufferevent_flush(filter, EV_READ, BEV_FLUSH) with input produced",
+		      bufferevent_flush(l.f->bev, EV_READ, BEV_FLUSH), 1);
+	bc_expect_int(t, "input filter calls with BEV_FLUSH inside flush(EV_READ)", s.modes[BEV_FLUSH], 1);
+	bc_expect_int(t, "the underlying's input after flush(EV_READ)", in_len(l.under), 0);
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, l.f->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the filter's input after flush(EV_READ)", &got, "ab\ncd");
+	bc_bytes_free(&got);
+	close_filter(&l);
+}
+
+/* ---- K13 (QUIRK): a flush of an empty pass-through filter reports data produced ---- */
+void filter_flush_empty(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	int w = bufferevent_flush(l.f->bev, EV_WRITE, BEV_FLUSH);
+	int r = bufferevent_flush(l.f->bev, EV_READ, BEV_FLUSH);
+	if (w != 1 || r != 1) {
+		char got[64];
+		snprintf(got, sizeof got, "EV_WRITE: %d, EV_READ: %d", w, r);
+		bc_quirk_differs(t, "flush(filter, EV_WRITE / EV_READ, BEV_FLUSH) with nothing queued", got,
+				 "EV_WRITE: 1, EV_READ: 1");
+	}
+	bc_settle(t);
+	bc_expect_int(t, "writecbs after the empty flushes", bc_count(l.f, 'W'), 1);
+	bc_expect_int(t, "readcbs after the empty flushes", bc_count(l.f, 'R'), 0);
+	close_filter(&l);
+}
+
+/* ---- G15: a filter refuses UNLOCK_CALLBACKS without DEFER_CALLBACKS ---- */
+void filter_new_unlock(struct bc_ctx *t)
+{
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bc_end *u = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "under");
+	int saved = bc_stderr_silence(t); /* libevent warns "UNLOCK_CALLBACKS requires DEFER_CALLBACKS" */
+	struct bufferevent *f = bufferevent_filter_new(u->bev, NULL, NULL, BEV_OPT_UNLOCK_CALLBACKS, NULL, NULL);
+	bc_stderr_restore(saved);
+	bc_expect(t, "bufferevent_filter_new(UNLOCK_CALLBACKS without DEFER_CALLBACKS) returns NULL", f == NULL);
+	/* The refused filter took nothing over: the underlying still has its own callbacks. */
+	bc_send(t, sv[1], "abc", 3);
+	bufferevent_enable(u->bev, EV_READ);
+	bc_await(t, "the underlying's own readcb", bc_count(u, 'R') >= 1);
+	f = bufferevent_filter_new(u->bev, NULL, NULL, BEV_OPT_UNLOCK_CALLBACKS | BEV_OPT_DEFER_CALLBACKS, NULL, NULL);
+	bc_expect(t, "bufferevent_filter_new(UNLOCK_CALLBACKS|DEFER_CALLBACKS) succeeds", f != NULL);
+	bufferevent_free(f);
+	bc_settle(t);
+	bc_free(u);
+	close(sv[1]);
+}
+
+/* ---- K12: disable stops that direction's timer and leaves the other running ---- */
+void filter_timeout_disable(struct bc_ctx *t)
+{
+	const int ms = 30;
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(l.f->bev, &tv, NULL);
+	bufferevent_enable(l.f->bev, EV_READ);  /* the read timer runs */
+	bufferevent_disable(l.f->bev, EV_READ); /* and stops */
+	bc_run_for(t, 3 * ms);
+	bc_expect_str(t, "callbacks 3 timeouts after disable(EV_READ)", bc_shape(l.f), "");
+	bufferevent_enable(l.f->bev, EV_READ);
+	bufferevent_disable(l.f->bev, EV_WRITE);
+	bc_await(t, "the read timeout, with EV_WRITE disabled", bc_count(l.f, 'E') >= 1);
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "E(READING|TIMEOUT)");
+	bc_expect_enabled(t, "en after the timeout", bufferevent_get_enabled(l.f->bev), 0);
+	close_filter(&l);
+}
+
+/* ---- K3: a filter reads with its own EV_WRITE disabled ---- */
+void filter_read_write_off(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	bufferevent_disable(l.f->bev, EV_WRITE);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_send(t, l.peer, "abc", 3);
+	bc_await(t, "the filter's readcb with EV_WRITE off", bc_count(l.f, 'R') >= 1);
+	bc_settle(t);
+	bc_expect_shape(t, l.f, "R");
+	struct bc_bytes got = { 0 };
+	bc_read_input(t, l.f->bev, &got, SIZE_MAX);
+	bc_expect_bytes(t, "the filter's input", &got, "abc");
+	bc_bytes_free(&got);
+	close_filter(&l);
+}
+
+/* ---- K14: the limit passed to the filter functions ---- */
+struct limrec {
+	ev_ssize_t in[8], out[8];
+	int nin, nout;
+};
+
+static enum bufferevent_filter_result lim_pass(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim)
+{
+	size_t n = evbuffer_get_length(src);
+	if (lim >= 0 && (size_t)lim < n)
+		n = (size_t)lim;
+	evbuffer_remove_buffer(src, dst, n);
+	return BEV_OK;
+}
+
+static enum bufferevent_filter_result lim_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+					     enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct limrec *r = ctx;
+	if (r->nin < 8)
+		r->in[r->nin++] = lim;
+	return lim_pass(src, dst, lim);
+}
+
+static enum bufferevent_filter_result lim_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+					      enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct limrec *r = ctx;
+	if (r->nout < 8)
+		r->out[r->nout++] = lim;
+	return lim_pass(src, dst, lim);
+}
+
+void filter_limit(struct bc_ctx *t)
+{
+	struct limrec r = { 0 };
+	struct fl l;
+	open_filter(t, &l, lim_in, lim_out, &r, false);
+	bufferevent_enable(l.f->bev, EV_READ);
+	bc_expect_int(t, "bufferevent_write(filter, \"abc\")", bufferevent_write(l.f->bev, "abc", 3), 0);
+	bc_expect_int(t, "output filter calls inside the write", r.nout, 1);
+	bc_expect_int(t, "the output filter's limit without watermarks", r.out[0], -1);
+	bc_send(t, l.peer, "xyz", 3);
+	bc_await(t, "the input filter called", r.nin >= 1);
+	bc_expect_int(t, "the input filter's limit without watermarks", r.in[0], -1);
+	struct bc_bytes got = { 0 };
+	recv_until(t, &l, &got, 3);
+	bc_await(t, "the underlying's output written out", out_len(l.under) == 0);
+
+	/* The underlying's write high watermark 10: the limit is what room is left below it. */
+	bufferevent_setwatermark(l.under, EV_WRITE, 0, 10);
+	int n0 = r.nout;
+	bufferevent_write(l.f->bev, "1234", 4);
+	bc_expect_int(t, "the underlying's output after writing 4", out_len(l.under), 4);
+	bufferevent_write(l.f->bev, "5678901234", 10);
+	bc_expect_int(t, "output filter calls for the two writes", r.nout - n0, 2);
+	bc_expect_int(t, "the output filter's limit with 0 of 10 queued below", r.out[n0], 10);
+	bc_expect_int(t, "the output filter's limit with 4 of 10 queued below", r.out[n0 + 1], 6);
+	bc_expect_int(t, "the underlying's output: up to its high watermark", out_len(l.under), 10);
+	bc_expect_int(t, "the filter's output keeps the rest", out_len(l.f->bev), 4);
+	recv_until(t, &l, &got, 17);
+	bc_expect_bytes(t, "bytes at the peer", &got, "abc12345678901234");
+	bc_bytes_free(&got);
+	close_filter(&l);
+}
+
+/* ---- E4/E5: the one byte left below a full filter input moves once it is drained ----
+ * With deferred callbacks, so that a readcb that drains is not E11's stall; the readcb
+ * drains, as a program must (a readcb leaving in >= H spins, E6). */
+void filter_wm_read_high_rest(struct bc_ctx *t)
+{
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	struct bc_bytes got = { 0 };
+	l.f->drain_on_read = true;
+	l.f->received = &got;
+	bufferevent_setwatermark(l.f->bev, EV_READ, 0, 4);
+	bufferevent_enable(l.f->bev, EV_READ);
+	unsigned char p[5];
+	bc_pattern(p, 5, 0);
+	bc_send(t, l.peer, p, 5);
+	bc_await(t, "all 5 bytes through the filter's readcb", got.len >= 5);
+	bc_settle(t);
+	bc_expect_pattern(t, "bytes through the readcb", &got, 5);
+	bc_expect_shape(t, l.f, "R R");
+	bc_expect_int(t, "in at the first readcb (the high watermark)", bc_nth(l.f, 'R', 0)->in, 4);
+	bc_expect_int(t, "in at the second readcb (the byte left below)", bc_nth(l.f, 'R', 1)->in, 1);
+	bc_expect_int(t, "the underlying's input at the end", in_len(l.under), 0);
+	bc_bytes_free(&got);
+	close_filter(&l);
+}
+
+/* ---- K14: a write through the filter restarts its write timer ---- */
+void filter_timeout_write_restart(struct bc_ctx *t)
+{
+	const int ms = 80;
+	struct fl l;
+	open_filter(t, &l, NULL, NULL, NULL, false);
+	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(l.f->bev, NULL, &tv);
+	/* libevent's write timer runs from this enable even with nothing to write (K6); a write
+	 * 5/8 of the way through must restart (or stop) it. On a machine too busy to come back
+	 * within the timeout the first try may time out before the write: then it is repeated. */
+	unsigned e0 = 0;
+	for (int attempt = 0;; attempt++) {
+		bufferevent_enable(l.f->bev, EV_WRITE);
+		bc_run_for(t, ms * 5 / 8);
+		if (bc_count(l.f, 'E') == e0)
+			break;
+		e0 = bc_count(l.f, 'E');
+		bc_expect(t, "harness: back from the loop within the write timeout", attempt < 5);
+	}
+	bc_expect_int(t, "bufferevent_write(filter)", bufferevent_write(l.f->bev, "x", 1), 0);
+	bc_run_for(t, ms / 2);
+	bc_expect_int(t, "write timeouts within half a timeout of the write", bc_count(l.f, 'E') - e0, 0);
+	struct bc_bytes got = { 0 };
+	recv_until(t, &l, &got, 1);
+	bc_expect_bytes(t, "bytes at the peer", &got, "x");
+	bc_bytes_free(&got);
+	close_filter(&l);
 }

@@ -493,3 +493,119 @@ void pair_free_in_readcb(struct bc_ctx *t)
 	bc_expect_int(t, "a's output piles up", out_len(a), 4);
 	bc_free(a);
 }
+
+/* ---- A11: both sides' buffers are frozen at the bufferevent's end, before and after transfers ---- */
+static void expect_frozen(struct bc_ctx *t, struct bc_end *e, const char *when)
+{
+	char label[160];
+	struct evbuffer *in = bufferevent_get_input(e->bev), *out = bufferevent_get_output(e->bev);
+	size_t n_in = evbuffer_get_length(in), n_out = evbuffer_get_length(out);
+	snprintf(label, sizeof label, "evbuffer_add on %s's input (end frozen) %s", e->name, when);
+	bc_expect_int(t, label, evbuffer_add(in, "x", 1), -1);
+	snprintf(label, sizeof label, "%s's input length after the refused add %s", e->name, when);
+	bc_expect_int(t, label, evbuffer_get_length(in), n_in);
+	if (n_out) {
+		snprintf(label, sizeof label, "evbuffer_drain on %s's output (front frozen) %s", e->name, when);
+		bc_expect_int(t, label, evbuffer_drain(out, 1), -1);
+		snprintf(label, sizeof label, "%s's output length after the refused drain %s", e->name, when);
+		bc_expect_int(t, label, evbuffer_get_length(out), n_out);
+	}
+}
+
+void pair_frozen(struct bc_ctx *t)
+{
+	struct bc_end *a, *b;
+	open_pair(t, &a, &b);
+	write_pattern(t, a, 4, 0); /* neither side reads yet: held in the outputs */
+	write_pattern(t, b, 4, 0);
+	expect_frozen(t, a, "on a new pair");
+	expect_frozen(t, b, "on a new pair");
+	bufferevent_enable(b->bev, EV_READ); /* a -> b */
+	bufferevent_enable(a->bev, EV_READ); /* b -> a */
+	bc_expect_int(t, "b's input after the transfers", in_len(b), 4);
+	bc_expect_int(t, "a's input after the transfers", in_len(a), 4);
+	bufferevent_disable(a->bev, EV_WRITE);
+	bufferevent_disable(b->bev, EV_WRITE);
+	write_pattern(t, a, 3, 4);
+	write_pattern(t, b, 3, 4);
+	expect_frozen(t, a, "after a transfer each way");
+	expect_frozen(t, b, "after a transfer each way");
+	bc_settle(t);
+	struct bc_bytes ga = { 0 }, gb = { 0 };
+	bc_read_input(t, a->bev, &ga, SIZE_MAX);
+	bc_read_input(t, b->bev, &gb, SIZE_MAX);
+	bc_expect_pattern(t, "a's input: b's first write, nothing added", &ga, 4);
+	bc_expect_pattern(t, "b's input: a's first write, nothing added", &gb, 4);
+	bc_bytes_free(&ga);
+	bc_bytes_free(&gb);
+	close_pair(a, b);
+}
+
+/* ---- H12/F8: enable(EV_WRITE) with nothing queued starts no write timer ---- */
+void pair_timeout_write_empty(struct bc_ctx *t)
+{
+	const int ms = 30;
+	struct bc_end *a, *b;
+	open_pair(t, &a, &b);
+	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(a->bev, NULL, &tv); /* output empty: not started */
+	bufferevent_enable(a->bev, EV_WRITE);        /* still empty: not started either */
+	bufferevent_enable(a->bev, EV_READ);
+	bc_run_for(t, 3 * ms);
+	bc_expect_str(t, "callbacks on a, 3 timeouts after enable(EV_WRITE) on an empty output", bc_shape(a), "");
+	bc_expect_enabled(t, "a's en", bufferevent_get_enabled(a->bev), EV_READ | EV_WRITE);
+	close_pair(a, b);
+}
+
+/* ---- H18: disable stops that direction's timer and leaves the other running ----
+ * param 0: the read timer (b); 1: the write timer (a, holding bytes b does not take). */
+void pair_timeout_disable(struct bc_ctx *t)
+{
+	const int ms = 30;
+	bool wr = bc_param(t) == 1;
+	struct bc_end *a, *b;
+	open_pair(t, &a, &b);
+	struct timeval tv = { 0, ms * 1000 };
+	struct bc_end *e = wr ? a : b;
+	short dir = wr ? EV_WRITE : EV_READ, other = wr ? EV_READ : EV_WRITE;
+	if (wr) {
+		write_pattern(t, a, 10, 0); /* b does not read: the bytes wait */
+		bufferevent_set_timeouts(a->bev, NULL, &tv);
+	} else {
+		bufferevent_set_timeouts(b->bev, &tv, NULL);
+	}
+	bufferevent_enable(e->bev, dir); /* the timer runs */
+	bufferevent_disable(e->bev, dir); /* and stops */
+	bc_run_for(t, 3 * ms);
+	bc_expect_str(t, "callbacks 3 timeouts after disabling the direction", bc_shape(e), "");
+
+	/* Disabling the other direction leaves the timer alone. */
+	bufferevent_enable(e->bev, dir);
+	bufferevent_disable(e->bev, other);
+	bc_await(t, "the timeout, with the other direction disabled", bc_count(e, 'E') >= 1);
+	bc_settle(t);
+	bc_expect_shape(t, e, wr ? "E(WRITING|TIMEOUT)" : "E(READING|TIMEOUT)");
+	bc_expect_enabled(t, "en after the timeout", bufferevent_get_enabled(e->bev), 0);
+	close_pair(a, b);
+}
+
+/* ---- H13 (QUIRK): the next transfer into a side with an empty output stops its stale write timer ---- */
+void pair_timeout_write_stale_stopped(struct bc_ctx *t)
+{
+	const int ms = 30;
+	struct bc_end *a, *b;
+	open_pair(t, &a, &b);
+	write_pattern(t, b, 10, 0);
+	struct timeval tv = { 0, ms * 1000 };
+	bufferevent_set_timeouts(b->bev, NULL, &tv); /* armed: b's output holds bytes */
+	bufferevent_enable(a->bev, EV_READ);          /* a takes them: b's timer is now stale */
+	bufferevent_enable(b->bev, EV_READ);
+	bc_expect_int(t, "b's output after a enabled reading", out_len(b), 0);
+	bufferevent_write(a->bev, "x", 1);            /* a transfer into b, b's output empty */
+	bc_expect_int(t, "b's input after a's write", in_len(b), 1);
+	bc_run_for(t, 3 * ms);
+	bc_settle(t);
+	bc_expect_int(t, "eventcbs on b after a transfer into it stopped its stale timer", bc_count(b, 'E'), 0);
+	bc_expect_enabled(t, "b's en", bufferevent_get_enabled(b->bev), EV_READ | EV_WRITE);
+	close_pair(a, b);
+}
