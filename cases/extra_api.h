@@ -83,6 +83,9 @@ extern struct bc_lockstats bc_locks;
  * evthread_set_lock_callbacks); returns the number of locks alive afterwards. */
 int bc_locks_install(struct bc_ctx *t);
 void *bc_lock_new(void);
+/* When set, called with the lock at the start of every lock acquisition, before it is taken:
+ * a case stands in there for what another thread does while this one waits for the lock. */
+extern void (*bc_lock_hook)(void *lock);
 void bc_lock_free(void *lock);
 
 /* malloc/realloc/free that fail on demand (alloc.c in threads.c) */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bevconf.h"
+#include "extra_api.h"
 
 static size_t in_len(struct bufferevent *bev)
 {
@@ -736,4 +737,87 @@ void filter_timeout_write_restart(struct bc_ctx *t)
 	bc_expect_bytes(t, "bytes at the peer", &got, "x");
 	bc_bytes_free(&got);
 	close_filter(&l);
+}
+
+/* ---- K16 (QUIRK): a filter freed by another thread while its underlying's callback waits
+ * for the filter's lock ----
+ * The underlying has DEFER|UNLOCK_CALLBACKS, so its callbacks run without its own lock and
+ * another thread's free can complete meanwhile. No real thread: the counting lock callbacks'
+ * hook frees the filter at the first acquisition of the filter's lock after the case arms it,
+ * which is where the waiting thread would find it freed. param 0: the underlying's readcb (the
+ * filter freed); 1: its writecb (freed); 2: its eventcb (the filter's last reference dropped
+ * with bufferevent_decref, its callbacks still set). */
+static struct bc_end *hook_end;
+static void *hook_lock;
+static bool hook_decref;
+
+static void record_lock(void *lock)
+{
+	if (!hook_lock)
+		hook_lock = lock;
+}
+
+static void free_on_lock(void *lock)
+{
+	if (lock != hook_lock || !hook_end)
+		return;
+	struct bc_end *e = hook_end;
+	hook_end = NULL;
+	bc_lock_hook = NULL;
+	if (hook_decref) {
+		e->freed = true;
+		bufferevent_decref(e->bev);
+	} else {
+		bc_free(e);
+	}
+}
+
+void filter_freed_while_locking(struct bc_ctx *t)
+{
+	int what = bc_param(t);
+	bc_locks_install(t);
+	evutil_socket_t sv[2];
+	bc_socketpair(t, sv);
+	struct bufferevent *under = bufferevent_socket_new(t->base, sv[0], BEV_OPT_CLOSE_ON_FREE | BEV_OPT_THREADSAFE |
+							   BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS);
+	bc_expect(t, "bufferevent_socket_new(THREADSAFE|DEFER|UNLOCK_CALLBACKS)", under != NULL);
+	struct bc_end *f = bc_watch(t, bufferevent_filter_new(under, NULL, NULL, BEV_OPT_THREADSAFE, NULL, NULL), "f");
+	hook_lock = NULL;
+	bc_lock_hook = record_lock;
+	bufferevent_lock(f->bev);
+	bc_lock_hook = NULL;
+	bufferevent_unlock(f->bev);
+	bc_expect(t, "harness: the filter's lock seen", hook_lock != NULL);
+	bufferevent_enable(f->bev, EV_READ);
+	bc_settle(t); /* the underlying's first writecb (socket writable) comes and goes */
+	if (what == 1) {
+		bc_expect_int(t, "bufferevent_write(filter)", bufferevent_write(f->bev, "xyz", 3), 0);
+		bc_settle(t);
+		bc_expect_int(t, "the filter's output after the write", out_len(f->bev), 0);
+		/* the underlying's output is written from the loop, its writecb follows */
+	}
+	hook_end = f;
+	hook_decref = what == 2;
+	bc_lock_hook = free_on_lock;
+	struct bc_bytes got = { 0 };
+	if (what == 0) {
+		bc_send(t, sv[1], "abc", 3);
+	} else if (what == 1) {
+		bufferevent_write(under, "!", 1); /* nothing through the filter: its lock stays free */
+	} else {
+		shutdown(sv[1], SHUT_WR);
+	}
+	bool fired = bc_wait_until(t, BC_DEADLINE_MS, hook_end == NULL);
+	bc_lock_hook = NULL;
+	if (!fired) {
+		hook_end = NULL;
+		bc_fail(t, "harness: the filter's lock taken from the underlying's callback", "not taken", "taken");
+	}
+	bc_settle(t);
+	bc_expect_str(t, "callbacks on the filter after it was freed", bc_shape(f), what == 1 ? "W" : "");
+	bc_recv_avail(sv[1], &got);
+	bc_bytes_free(&got);
+	bufferevent_free(under);
+	bc_settle(t);
+	close(sv[1]);
 }

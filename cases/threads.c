@@ -28,9 +28,12 @@ static void lk_free(void *p, unsigned type)
 	bc_locks.alive--;
 	free(l);
 }
+void (*bc_lock_hook)(void *lock);
 static int lk_lock(unsigned mode, void *p)
 {
 	(void)mode;
+	if (bc_lock_hook)
+		bc_lock_hook(p); /* before the lock is taken: what another thread did meanwhile */
 	((struct bc_lock *)p)->depth++;
 	bc_locks.held++;
 	return 0;

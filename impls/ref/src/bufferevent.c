@@ -37,6 +37,11 @@ int bufferevent_decref(struct bufferevent *bev)
 	if (--bev->refcnt > 0)
 		return 0;
 	int saved = errno;
+	/* The last reference dropped without bufferevent_free: unlink as the free would (a
+	 * filter takes its callbacks back from the underlying, a pair side leaves its partner),
+	 * so nothing calls into the memory freed below. */
+	if (!bev->freed && bev->ops->unlink)
+		bev->ops->unlink(bev);
 	if (bev->ops->destruct)
 		bev->ops->destruct(bev);
 	event_del(&bev->ev_read);
