@@ -80,7 +80,9 @@ def render(records, equiv, cover):
     reach = cover.get("reach", {})
     for r in sorted(survivors, key=lambda r: (r["file"], r["line"], r["id"])):
         cases = reach.get(r["file"], {}).get(str(r["line"]), [])
-        if r["suite"] == "unreached":
+        if r.get("only"):
+            reached = "run with " + ", ".join(r["only"]) + " only"
+        elif r["suite"] == "unreached":
             reached = "no case reaches this line"
         else:
             shown = sorted(cases)[:5]
