@@ -102,6 +102,8 @@ if __name__ == "__main__":
     # tools/mutation_report.py RESULTS.jsonl TREE [coverage.json]: re-render a results file
     # (a mutant's last record counts).
     import json
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: tools/mutation_report.py RESULTS.jsonl TREE [coverage.json]")
     recs = list({r["id"]: r for r in map(json.loads, filter(str.strip, open(sys.argv[1])))}.values())
     cov = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else {}
     sys.stdout.write(render(recs, equivalents(sys.argv[2]), cov))
