@@ -161,18 +161,25 @@ void compat_clear_write_timeout(struct bc_ctx *t)
 	bc_link_close(t, &l);
 }
 
+/* A linked socket bufferevent under the rate limit cfg, reading (drained into *in). */
+static void open_rate_limited(struct bc_ctx *t, struct bc_link *l, struct ev_token_bucket_cfg *cfg,
+			      struct bc_bytes *in)
+{
+	bc_link_open(t, l, BEV_OPT_CLOSE_ON_FREE, "b");
+	bc_expect(t, "ev_token_bucket_cfg_new", cfg != NULL);
+	bc_expect_int(t, "set_rate_limit", bufferevent_set_rate_limit(l->e->bev, cfg), 0);
+	bufferevent_enable(l->e->bev, EV_READ);
+	l->e->drain_on_read = true;
+	l->e->received = in;
+}
+
 /* ---- G24: a generous rate limit changes nothing visible; freeing with it set is clean ---- */
 void compat_ratelimit(struct bc_ctx *t)
 {
 	struct bc_link l;
-	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
-	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(1 << 20, 1 << 20, 1 << 20, 1 << 20, NULL);
-	bc_expect(t, "ev_token_bucket_cfg_new", cfg != NULL);
-	bc_expect_int(t, "set_rate_limit", bufferevent_set_rate_limit(l.e->bev, cfg), 0);
-	bufferevent_enable(l.e->bev, EV_READ);
-	l.e->drain_on_read = true;
 	struct bc_bytes in = {0};
-	l.e->received = &in;
+	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(1 << 20, 1 << 20, 1 << 20, 1 << 20, NULL);
+	open_rate_limited(t, &l, cfg, &in);
 	unsigned char buf[3000];
 	bc_pattern(buf, sizeof buf, 0);
 	bc_link_send(t, &l, buf, sizeof buf);
@@ -196,15 +203,10 @@ void compat_ratelimit(struct bc_ctx *t)
 void compat_ratelimit_write_held(struct bc_ctx *t)
 {
 	struct bc_link l;
-	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
+	struct bc_bytes in = {0};
 	struct timeval tick = { 10, 0 };
 	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(1 << 20, 1 << 20, 1, 1, &tick);
-	bc_expect(t, "ev_token_bucket_cfg_new", cfg != NULL);
-	bc_expect_int(t, "set_rate_limit", bufferevent_set_rate_limit(l.e->bev, cfg), 0);
-	bufferevent_enable(l.e->bev, EV_READ);
-	l.e->drain_on_read = true;
-	struct bc_bytes in = {0};
-	l.e->received = &in;
+	open_rate_limited(t, &l, cfg, &in);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(l.e->bev, "abcdef", 6), 0);
 	struct bc_bytes out = {0};
 	bc_await(t, "the first byte at the far end", (bc_link_recv(t, &l, &out), out.len >= 1));
