@@ -315,6 +315,9 @@ void eb_ptr_set(struct bc_ctx *t)
 		bc_expect_int(t, "copyout_from the end pointer", evbuffer_copyout_from(b, &p, &c, 1), 0);
 		bc_expect_int(t, "ptr_set past the end", evbuffer_ptr_set(b, &p, len + 1, EVBUFFER_PTR_SET), -1);
 		bc_expect_int(t, "pos after a failed ptr_set", p.pos, -1);
+		bc_expect_int(t, "ptr_set SIZE_MAX (far past the end)",
+			evbuffer_ptr_set(b, &p, (size_t)-1, EVBUFFER_PTR_SET), -1);
+		bc_expect_int(t, "pos after ptr_set SIZE_MAX", p.pos, -1);
 	} else {
 		bc_expect_int(t, "ptr_set 0", evbuffer_ptr_set(b, &p, 0, EVBUFFER_PTR_SET), 0);
 		size_t k = 0;
