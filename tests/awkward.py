@@ -45,7 +45,7 @@ MISSING_FUNCTIONS = {
     "bufferevent_pair_new", "bufferevent_pair_get_partner", "bufferevent_filter_new",
     "bufferevent_setwatermark", "bufferevent_getwatermark", "evbuffer_freeze", "evbuffer_unfreeze",
     "evbuffer_readln", "evbuffer_readline", "evbuffer_search", "evbuffer_search_range",
-    "evbuffer_search_eol", "evdns_base_new"} | API22_FUNCTIONS
+    "evbuffer_search_eol", "evdns_base_new", "event_base_get_method"} | API22_FUNCTIONS
 MISSING_CONSTANTS = {f"EVBUFFER_EOL_{s}" for s in ("ANY", "CRLF", "CRLF_STRICT", "LF", "NUL")} | \
     {"LEV_OPT_BIND_IPV4_AND_IPV6"}
 MISSING_TYPES = {"bufferevent_filter_cb", "enum bufferevent_filter_result"}
