@@ -42,10 +42,16 @@ class Sequence:
 
     def run(self):
         t0 = time.time()
+        first = int(self.cfg.given("FROM", 1))  # make test FROM=n: resume at step n
+        if not 1 <= first <= len(self.steps):
+            raise Stop(f"FROM={first}: there are steps 1 to {len(self.steps)}", 2)
         for n, (name, fn) in enumerate(self.steps, 1):
+            if n < first:
+                continue
             say(f"test: [{n}/{len(self.steps)}] {name}")
             fn()
-        say(f"test: all {len(self.steps)} steps passed in {time.time() - t0:.0f} s")
+        ran = "all" if first == 1 else f"steps {first} to"
+        say(f"test: {ran} {len(self.steps)} steps passed in {time.time() - t0:.0f} s")
         say(f"bevconf: {self.tally.line()}")
         return 0
 
