@@ -437,3 +437,24 @@ void listener_cb_later(struct bc_ctx *t)
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);
 }
+
+void listener_set_cb_arg(struct bc_ctx *t)
+{
+	struct lst s, s2;
+	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
+	memset(&s2, 0, sizeof s2);
+	s2.t = t;
+	bc_expect_int(t, "evconnlistener_disable", evconnlistener_disable(s.l), 0);
+	evconnlistener_set_cb(s.l, lst_accept, &s2);
+	evutil_socket_t c = client(t, &s);
+	bc_run_for(t, 30);
+	bc_expect_int(t, "accepts after set_cb on a disabled listener", s.accepted + s2.accepted, 0);
+	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
+	bc_await(t, "the enabled listener accepts", s.accepted + s2.accepted >= 1);
+	bc_settle(t);
+	bc_expect_int(t, "accept callbacks with the old argument", s.accepted, 0);
+	bc_expect_int(t, "accept callbacks with the new argument", s2.accepted, 1);
+	for (int i = 0; i < s2.accepted && i < MAXC; i++)
+		close(s2.fds[i]);
+	lst_done(&s, &c, 1);
+}
