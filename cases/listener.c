@@ -437,3 +437,59 @@ void listener_cb_later(struct bc_ctx *t)
 	bc_expect_int(t, "accept callbacks", s.accepted, 1);
 	lst_done(&s, &c, 1);
 }
+
+void listener_set_cb_arg(struct bc_ctx *t)
+{
+	struct lst s, s2;
+	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
+	memset(&s2, 0, sizeof s2);
+	s2.t = t;
+	bc_expect_int(t, "evconnlistener_disable", evconnlistener_disable(s.l), 0);
+	evconnlistener_set_cb(s.l, lst_accept, &s2);
+	evutil_socket_t c = client(t, &s);
+	bc_run_for(t, 30);
+	bc_expect_int(t, "accepts after set_cb on a disabled listener", s.accepted + s2.accepted, 0);
+	bc_expect_int(t, "evconnlistener_enable", evconnlistener_enable(s.l), 0);
+	bc_await(t, "the enabled listener accepts", s.accepted + s2.accepted >= 1);
+	bc_settle(t);
+	bc_expect_int(t, "accept callbacks with the old argument", s.accepted, 0);
+	bc_expect_int(t, "accept callbacks with the new argument", s2.accepted, 1);
+	for (int i = 0; i < s2.accepted && i < MAXC; i++)
+		close(s2.fds[i]);
+	lst_done(&s, &c, 1);
+}
+
+void listener_free_removes_event(struct bc_ctx *t)
+{
+	struct lst s;
+	int before = event_base_get_num_events(t->base, EVENT_BASE_COUNT_ADDED);
+	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
+	bc_expect_int(t, "added events with the listener enabled",
+		      event_base_get_num_events(t->base, EVENT_BASE_COUNT_ADDED), before + 1);
+	evconnlistener_free(s.l);
+	s.freed = true;
+	bc_expect_int(t, "added events after evconnlistener_free",
+		      event_base_get_num_events(t->base, EVENT_BASE_COUNT_ADDED), before);
+	lst_done(&s, NULL, 0);
+}
+
+void listener_enable_nocb(struct bc_ctx *t)
+{
+	struct lst s;
+	if (!lst_bind(t, &s, NULL, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 16))
+		bc_fail(t, "evconnlistener_new_bind with a NULL callback", "NULL", "a listener");
+	bc_expect_int(t, "evconnlistener_enable with a NULL callback", evconnlistener_enable(s.l), 0);
+	lst_done(&s, NULL, 0);
+}
+
+void listener_keepalive(struct bc_ctx *t)
+{
+	struct lst s;
+	lst_open(t, &s, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE);
+	int on = -1;
+	socklen_t len = sizeof on;
+	if (getsockopt(evconnlistener_get_fd(s.l), SOL_SOCKET, SO_KEEPALIVE, &on, &len) != 0)
+		bc_fail(t, "harness: getsockopt SO_KEEPALIVE", strerror(errno), "0");
+	bc_expect_int(t, "SO_KEEPALIVE on the listening socket", on, 1);
+	lst_done(&s, NULL, 0);
+}
