@@ -493,3 +493,83 @@ void listener_keepalive(struct bc_ctx *t)
 	bc_expect_int(t, "SO_KEEPALIVE on the listening socket", on, 1);
 	lst_done(&s, NULL, 0);
 }
+
+/* ---- J18: each bind option of evconnlistener_new_bind gives a listener that accepts, with the
+ * option's socket state set. Param: 0 REUSEABLE_PORT, 1 DEFERRED_ACCEPT, 2 BIND_IPV6ONLY
+ * (on ::1; a kernel without IPv6 SKIPs). ---- */
+static void v6_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int socklen, void *arg)
+{
+	(void)l, (void)sa, (void)socklen;
+	*(evutil_socket_t *)arg = fd;
+}
+
+void listener_bind_option(struct bc_ctx *t)
+{
+	struct lst s;
+	if (bc_param(t) == 2) {
+		evutil_socket_t probe = socket(AF_INET6, SOCK_STREAM, 0);
+		if (probe < 0)
+			bc_skip("this kernel has no IPv6");
+		close(probe);
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		evutil_socket_t got = -1;
+		struct evconnlistener *l = evconnlistener_new_bind(t->base, v6_accept, &got,
+			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_BIND_IPV6ONLY, 16, (struct sockaddr *)&sin6, sizeof sin6);
+		if (!l)
+			bc_fail(t, "evconnlistener_new_bind(LEV_OPT_BIND_IPV6ONLY) on [::1]:0", "NULL", "a listener");
+		int on = 0;
+		socklen_t len = sizeof on;
+		bc_expect_int(t, "getsockopt(IPV6_V6ONLY)",
+			      getsockopt(evconnlistener_get_fd(l), IPPROTO_IPV6, IPV6_V6ONLY, &on, &len), 0);
+		bc_expect(t, "IPV6_V6ONLY set with LEV_OPT_BIND_IPV6ONLY", on != 0);
+		len = sizeof sin6;
+		getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin6, &len);
+		evutil_socket_t c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c < 0 || connect(c, (struct sockaddr *)&sin6, sizeof sin6) != 0)
+			bc_fail(t, "harness: client connect to [::1]", strerror(errno), "0");
+		bc_await(t, "the connection is accepted", got >= 0);
+		evconnlistener_free(l);
+		close(got);
+		close(c);
+		return;
+	}
+	unsigned opt = bc_param(t) == 0 ? LEV_OPT_REUSEABLE_PORT : LEV_OPT_DEFERRED_ACCEPT;
+	lst_open(t, &s, LEV_OPT_CLOSE_ON_FREE | opt);
+	if (opt == LEV_OPT_REUSEABLE_PORT) {
+		int on = 0;
+		socklen_t len = sizeof on;
+		bc_expect_int(t, "getsockopt(SO_REUSEPORT)",
+			      getsockopt(evconnlistener_get_fd(s.l), SOL_SOCKET, SO_REUSEPORT, &on, &len), 0);
+		bc_expect(t, "SO_REUSEPORT set with LEV_OPT_REUSEABLE_PORT", on != 0);
+	}
+	evutil_socket_t c = client(t, &s);
+	/* With TCP_DEFER_ACCEPT the kernel hands the connection over once data arrives. */
+	if (write(c, "x", 1) != 1)
+		bc_fail(t, "harness: client write", strerror(errno), "1");
+	bc_await(t, "the connection is accepted", s.accepted >= 1);
+	lst_done(&s, &c, 1);
+}
+
+/* ---- J19: evconnlistener_new_bind on an address in use returns NULL and closes the socket
+ * it made: the lowest free descriptor is the same before and after. ---- */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+	close(fd);
+	return fd;
+}
+
+void listener_bind_fail_closes(struct bc_ctx *t)
+{
+	struct lst s;
+	lst_open(t, &s, LEV_OPT_CLOSE_ON_FREE);
+	struct sockaddr_in taken = s.sin;
+	int before = lowest_free_fd();
+	struct evconnlistener *l = evconnlistener_new_bind(t->base, lst_accept, &s, LEV_OPT_CLOSE_ON_FREE, 16,
+							   (struct sockaddr *)&taken, sizeof taken);
+	bc_expect(t, "evconnlistener_new_bind on an address in use returns NULL", l == NULL);
+	if (l)
+		evconnlistener_free(l);
+	bc_expect_int(t, "lowest free descriptor after the failed bind", lowest_free_fd(), before);
+	lst_done(&s, NULL, 0);
+}
