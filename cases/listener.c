@@ -496,7 +496,7 @@ void listener_keepalive(struct bc_ctx *t)
 
 /* ---- J18: each bind option of evconnlistener_new_bind gives a listener that accepts, with the
  * option's socket state set. Param: 0 REUSEABLE_PORT, 1 DEFERRED_ACCEPT, 2 BIND_IPV6ONLY
- * (on ::1; a kernel without IPv6 SKIPs). ---- */
+ * (on ::1; a machine without an IPv6 loopback SKIPs). ---- */
 static void v6_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int socklen, void *arg)
 {
 	(void)l, (void)sa, (void)socklen;
@@ -507,11 +507,13 @@ void listener_bind_option(struct bc_ctx *t)
 {
 	struct lst s;
 	if (bc_param(t) == 2) {
-		evutil_socket_t probe = socket(AF_INET6, SOCK_STREAM, 0);
-		if (probe < 0)
-			bc_skip("this kernel has no IPv6");
-		close(probe);
 		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		evutil_socket_t probe = socket(AF_INET6, SOCK_STREAM, 0);
+		bool v6 = probe >= 0 && bind(probe, (struct sockaddr *)&sin6, sizeof sin6) == 0;
+		if (probe >= 0)
+			close(probe);
+		if (!v6)
+			bc_skip("this machine has no IPv6 loopback ([::1])");
 		evutil_socket_t got = -1;
 		struct evconnlistener *l = evconnlistener_new_bind(t->base, v6_accept, &got,
 			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_BIND_IPV6ONLY, 16, (struct sockaddr *)&sin6, sizeof sin6);
