@@ -269,12 +269,12 @@ def cmd_check(cfg):
     memcheck = cfg.get("MEMCHECK")
     if memcheck not in (None, "valgrind"):
         raise Stop(f"MEMCHECK={memcheck}: the one memory checker is valgrind (for ASan: SANITIZE=1)")
-    target.build()
     cases, jobs = cfg.words("CASES"), cfg.number("CASE_JOBS")
+    timeout = cfg.number("TIMEOUT", float, 0.1)
+    target.build()  # after the arguments are checked: bad input costs no build
     contract = cfg.get("CONTRACT")
     if not memcheck:
-        _, tally = run_suite(target, backend, cases, jobs, cfg.number("TIMEOUT", float, 0.1),
-                             contract=contract)
+        _, tally = run_suite(target, backend, cases, jobs, timeout, contract=contract)
         return 1 if tally.failed else 0
     with tempfile.TemporaryDirectory() as logs:
         os.environ["BEVCONF_VALGRIND_LOGS"] = logs
