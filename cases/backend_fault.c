@@ -34,8 +34,7 @@ void disable_backend_error(struct bc_ctx *t)
 	struct bc_end *e = bc_socket_end(t, sv[0], BEV_OPT_CLOSE_ON_FREE, "b");
 	const char *method = event_base_get_method(t->base);
 	/* The socket really not writable, so the write event stays pending. */
-	static char fill[4096];
-	while (write(sv[0], fill, sizeof fill) > 0) {}
+	bc_fill_socket(sv[0]);
 	bc_expect_int(t, "bufferevent_write", bufferevent_write(e->bev, "x", 1), 0);
 	bc_pass(t);
 	if (method && strcmp(method, "epoll") == 0) {

@@ -145,8 +145,7 @@ void compat_clear_write_timeout(struct bc_ctx *t)
 	bc_link_open(t, &l, BEV_OPT_CLOSE_ON_FREE, "b");
 	/* Fill the socket so it is really not writable (a faked EAGAIN would keep the
 	 * persistent write event firing, which pushes its timeout back). */
-	static char fill[4096];
-	while (write(l.fd, fill, sizeof fill) > 0) {}
+	bc_fill_socket(l.fd);
 	struct timeval tv = { 0, 20000 };
 	bufferevent_set_timeouts(l.e->bev, NULL, &tv);
 	bufferevent_write(l.e->bev, "x", 1);
@@ -215,8 +214,7 @@ void compat_ratelimit_write_held(struct bc_ctx *t)
 	bc_await(t, "the peer's bytes read while writing is held back", in.len >= 2);
 	bc_expect_buf(t, "bytes read", in.data, in.len, "hi");
 	/* The socket really not writable: a write event that may not run is not rescheduled. */
-	static char fill[4096];
-	while (write(l.fd, fill, sizeof fill) > 0) {}
+	bc_fill_socket(l.fd);
 	struct timeval tv = { 0, 20000 };
 	bufferevent_set_timeouts(l.e->bev, NULL, &tv);
 	bc_run_for(t, 80);

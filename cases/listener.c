@@ -495,46 +495,47 @@ void listener_keepalive(struct bc_ctx *t)
 }
 
 /* ---- J18: each bind option of evconnlistener_new_bind gives a listener that accepts, with the
- * option's socket state set. Param: 0 REUSEABLE_PORT, 1 DEFERRED_ACCEPT, 2 BIND_IPV6ONLY
- * (on ::1; a machine without an IPv6 loopback SKIPs). ---- */
+ * option's socket state set. BIND_IPV6ONLY binds [::1] (a machine without an IPv6 loopback
+ * SKIPs); listener_bind_option's param: 0 REUSEABLE_PORT, 1 DEFERRED_ACCEPT. ---- */
 static void v6_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int socklen, void *arg)
 {
 	(void)l, (void)sa, (void)socklen;
 	*(evutil_socket_t *)arg = fd;
 }
 
+void listener_bind_ipv6only(struct bc_ctx *t)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	evutil_socket_t probe = socket(AF_INET6, SOCK_STREAM, 0);
+	bool v6 = probe >= 0 && bind(probe, (struct sockaddr *)&sin6, sizeof sin6) == 0;
+	if (probe >= 0)
+		close(probe);
+	if (!v6)
+		bc_skip("this machine has no IPv6 loopback ([::1])");
+	evutil_socket_t got = -1;
+	struct evconnlistener *l = evconnlistener_new_bind(t->base, v6_accept, &got,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_BIND_IPV6ONLY, 16, (struct sockaddr *)&sin6, sizeof sin6);
+	if (!l)
+		bc_fail(t, "evconnlistener_new_bind(LEV_OPT_BIND_IPV6ONLY) on [::1]:0", "NULL", "a listener");
+	int on = 0;
+	socklen_t len = sizeof on;
+	bc_expect_int(t, "getsockopt(IPV6_V6ONLY)",
+		      getsockopt(evconnlistener_get_fd(l), IPPROTO_IPV6, IPV6_V6ONLY, &on, &len), 0);
+	bc_expect(t, "IPV6_V6ONLY set with LEV_OPT_BIND_IPV6ONLY", on != 0);
+	len = sizeof sin6;
+	getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin6, &len);
+	evutil_socket_t c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sin6, sizeof sin6) != 0)
+		bc_fail(t, "harness: client connect to [::1]", strerror(errno), "0");
+	bc_await(t, "the connection is accepted", got >= 0);
+	evconnlistener_free(l);
+	close(got);
+	close(c);
+}
+
 void listener_bind_option(struct bc_ctx *t)
 {
 	struct lst s;
-	if (bc_param(t) == 2) {
-		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-		evutil_socket_t probe = socket(AF_INET6, SOCK_STREAM, 0);
-		bool v6 = probe >= 0 && bind(probe, (struct sockaddr *)&sin6, sizeof sin6) == 0;
-		if (probe >= 0)
-			close(probe);
-		if (!v6)
-			bc_skip("this machine has no IPv6 loopback ([::1])");
-		evutil_socket_t got = -1;
-		struct evconnlistener *l = evconnlistener_new_bind(t->base, v6_accept, &got,
-			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_BIND_IPV6ONLY, 16, (struct sockaddr *)&sin6, sizeof sin6);
-		if (!l)
-			bc_fail(t, "evconnlistener_new_bind(LEV_OPT_BIND_IPV6ONLY) on [::1]:0", "NULL", "a listener");
-		int on = 0;
-		socklen_t len = sizeof on;
-		bc_expect_int(t, "getsockopt(IPV6_V6ONLY)",
-			      getsockopt(evconnlistener_get_fd(l), IPPROTO_IPV6, IPV6_V6ONLY, &on, &len), 0);
-		bc_expect(t, "IPV6_V6ONLY set with LEV_OPT_BIND_IPV6ONLY", on != 0);
-		len = sizeof sin6;
-		getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin6, &len);
-		evutil_socket_t c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (c < 0 || connect(c, (struct sockaddr *)&sin6, sizeof sin6) != 0)
-			bc_fail(t, "harness: client connect to [::1]", strerror(errno), "0");
-		bc_await(t, "the connection is accepted", got >= 0);
-		evconnlistener_free(l);
-		close(got);
-		close(c);
-		return;
-	}
 	unsigned opt = bc_param(t) == 0 ? LEV_OPT_REUSEABLE_PORT : LEV_OPT_DEFERRED_ACCEPT;
 	lst_open(t, &s, LEV_OPT_CLOSE_ON_FREE | opt);
 	if (opt == LEV_OPT_REUSEABLE_PORT) {

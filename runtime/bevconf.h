@@ -210,6 +210,8 @@ evutil_socket_t bc_refusing_port(struct bc_ctx *t, struct sockaddr_in *sin);
 evutil_socket_t bc_accept(struct bc_ctx *t, evutil_socket_t lfd, int ms);
 /* Write all of buf to a raw (non-blocking) fd; fails the case if the kernel will not take it. */
 void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n);
+/* Write to a non-blocking fd until the kernel refuses (EAGAIN): it is really not writable. */
+void bc_fill_socket(evutil_socket_t fd);
 /* Read what is available on a raw fd without blocking; sets b->eof on end of stream. */
 size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b);
 /* Keep reading a raw fd from the loop into b (EV_READ|EV_PERSIST) until EOF. */

@@ -70,6 +70,12 @@ void bc_send(struct bc_ctx *t, evutil_socket_t fd, const void *buf, size_t n)
 		bc_fail(t, "harness: send to peer", "a short write", "all bytes taken");
 }
 
+void bc_fill_socket(evutil_socket_t fd)
+{
+	static const char fill[4096];
+	while (write(fd, fill, sizeof fill) > 0) {}
+}
+
 size_t bc_recv_avail(evutil_socket_t fd, struct bc_bytes *b)
 {
 	unsigned char buf[65536];
