@@ -37,7 +37,8 @@ from mutants import header  # noqa: E402  (a patch's "# Key: value" lines)
 BUILD = os.path.join(bevconf.BUILD, "awkward-test")
 PATCHES = os.path.join(ROOT, "mutants", "awkward")
 # What awkward leaves out of ref (impls/awkward/headers.py, build.sh), and ref lacks (evdns,
-# the libevent 2.2 API of area M).
+# event_base_get_num_events and its EVENT_BASE_COUNT_* constants, the libevent 2.2 API of
+# area M).
 API22_FUNCTIONS = {
     "evbuffer_set_max_read", "evbuffer_get_max_read", "evbuffer_add_reference_with_offset",
     "bufferevent_replacefd", "bufferevent_socket_connect_hostname_hints"}
@@ -47,7 +48,7 @@ MISSING_FUNCTIONS = {
     "evbuffer_readln", "evbuffer_readline", "evbuffer_search", "evbuffer_search_range",
     "evbuffer_search_eol", "evdns_base_new", "event_base_get_method"} | API22_FUNCTIONS
 MISSING_CONSTANTS = {f"EVBUFFER_EOL_{s}" for s in ("ANY", "CRLF", "CRLF_STRICT", "LF", "NUL")} | \
-    {"LEV_OPT_BIND_IPV4_AND_IPV6"}
+    {"LEV_OPT_BIND_IPV4_AND_IPV6", "EVENT_BASE_COUNT_ADDED"}
 MISSING_TYPES = {"bufferevent_filter_cb", "enum bufferevent_filter_result"}
 # Each way of SKIPping must show at least once.
 MUST_SEE = ["not implemented: bufferevent_pair_new", "not implemented: bufferevent_filter_new",
