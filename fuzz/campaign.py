@@ -8,6 +8,7 @@
     make fuzz-soak      soak   SECONDS split over the targets on IMPL (the no-false-positive run)
     make fuzz-replay    replay every corpus through the replay driver (part of make test)
     make fuzz-test-oss  test-oss  fuzz/oss-fuzz-build.sh as OSS-Fuzz runs it, then its outputs
+(make fuzz-repro is fuzz/repro.py, which campaigns also call for their findings.)
 
 Settings come from the environment (make puts command-line variables there): TARGET
 (evbuffer_tape), ENGINE (libfuzzer), IMPL (libevent-debian), SECONDS, JOBS (1), NAME,
@@ -182,12 +183,13 @@ def build(paths, what=None):
         sys.exit(1)
 
 
-def campaign(target, impl, engine, seconds, jobs, name=None, every=10):
-    """The settings of one campaign (what run() takes)."""
+def campaign(target, impl, engine, seconds, jobs, name=None, every=10, repro=True):
+    """The settings of one campaign (what run() takes); repro: write C reproducers of the
+    findings at the end (fuzz/repro.py)."""
     return argparse.Namespace(target=target.name, impl=impl, engine=engine, seconds=seconds, jobs=jobs,
                               bin=bin_path(impl, target.name, engine), replay=bin_path(impl, target.name, "replay"),
                               seeds=target.seeds, dict=target.dict, out=os.path.join(FUZZ_DIR, "campaigns"),
-                              name=name, max_len=512, every=every)
+                              name=name, max_len=512, every=every, repro=repro)
 
 
 def signature(report):
@@ -343,6 +345,11 @@ def run(a):
         os.path.relpath(os.path.join(cdir, "stats.json"), TOP)))
     for v in known["ids"].values():
         say("  %s %s\n        reproduce: %s" % (v["id"], v["signature"], v["reproduce"]))
+    if known["ids"] and a.repro:
+        import repro
+        say("C reproducers, beside each finding (every libevent build: make fuzz-repro FINDING=<its directory>):")
+        for v in known["ids"].values():
+            repro.for_campaign_finding(os.path.join(cdir, "findings", v["id"]), a.target, a.impl)
     return stats, cdir
 
 
@@ -410,7 +417,7 @@ def bench(pairs, seconds):
     rows = []
     for target, impl in pairs:
         stats, cdir = run(campaign(target, impl, "libfuzzer", seconds, 1, "bench-%s-%s" % (target.name, impl),
-                                   every=seconds))
+                                   every=seconds, repro=False))
         cov = {}
         gcov_bin = bin_path(impl, target.name, "gcov")
         srcf = os.path.join(FUZZ_DIR, impl, "gcov", ".source-dir")

@@ -101,7 +101,8 @@ $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_SRC) $$(if $$(filter $$*,$(FUZZ_REF_TA
 #   make fuzz-soak SECONDS=3600         the no-false-positive run: time split over targets
 #   make fuzz-replay                    every corpus through the replay driver (make test)
 #   make fuzz-test-oss                  oss-fuzz-build.sh run as OSS-Fuzz runs it (make test)
-.PHONY: fuzz fuzz-build fuzz-min fuzz-bench fuzz-soak fuzz-replay fuzz-test-oss
+#   make fuzz-repro FINDING=<f>         minimised tape, C reproducer, status per libevent build
+.PHONY: fuzz fuzz-build fuzz-min fuzz-bench fuzz-soak fuzz-replay fuzz-test-oss fuzz-repro
 fuzz:
 	@python3 fuzz/campaign.py run
 fuzz-build:
@@ -116,3 +117,5 @@ fuzz-replay:
 	@python3 fuzz/campaign.py replay
 fuzz-test-oss:
 	@python3 fuzz/campaign.py test-oss
+fuzz-repro:
+	@python3 fuzz/repro.py

@@ -184,6 +184,19 @@ def source_tree(seq):
     say("test: LIBEVENT_SRC: the 2.1.13 tree conforms; a tree that does not build exits 125")
 
 
+def finding_pages(seq):
+    """fuzz/findings/<ID>/ (fuzz/repro.py check_pages), then the whole suite on each page's
+    fixed tree (Debian's 2.1.12 with its fix.patch)."""
+    sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+    import repro
+    try:
+        trees = repro.check_pages()
+    except repro.Usage as e:
+        raise Stop(str(e), 1)
+    for tree in trees:
+        seq.suite(Target(bevconf.get_impl("libevent-src"), src=tree))
+
+
 # make test's mutation smoke: mutants of Debian's 2.1.12 tree and what make mutation must
 # make of each, so that the machinery cannot rot unseen.
 MUTATION_SMOKE = {
@@ -255,6 +268,8 @@ def run(cfg):
     campaign = os.path.join(ROOT, "fuzz", "campaign.py")
     seq.step("fuzz: the OSS-Fuzz build script", lambda: program(sys.executable, campaign, "test-oss"))
     seq.step("fuzz: every corpus replayed", lambda: program(sys.executable, campaign, "replay"))
+    seq.step("fuzz findings: each reproducer on every libevent build as its page says; each fix.patch "
+             "fixes it and keeps the suite passing", lambda: finding_pages(seq))
     seq.step("mutation: libevent's mutants (a smoke of 5; every proof killed by its case)", mutation_smoke)
     if "ref" in table:
         seq.step("mutants: ref broken on purpose, each killed", lambda: program(

@@ -114,4 +114,12 @@ int model_ambiguous(const struct model *m, const struct op *op);
 void obs_compare(const char *target, int step, const struct op *op, const struct obs *want,
 	const struct obs *got, const char *want_name, const char *got_name);
 
+/* The C reproducer writer (evbuf_repro.c), on when BEVCONF_FUZZ_REPRO names a file:
+ * begin with the tape's size; before the executor runs a step, call; after the model,
+ * expect (the step and its checks are written); end after the last step. */
+void repro_begin(size_t tape_len);
+void repro_call(int step, const struct op *op);
+void repro_expect(int step, const struct op *op, const struct obs *want);
+void repro_end(int step);
+
 #endif
