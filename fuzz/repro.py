@@ -302,6 +302,31 @@ def for_campaign_finding(fdir, target, impl):
         say("  %s: no C reproducer: %s" % (os.path.basename(fdir), e))
 
 
+def check_writer():
+    """make test: the C writer on every seed of its targets (together they use every
+    operation): each reproducer compiles without a warning and passes on the system
+    libevent, as the seed does."""
+    system = builds()[0]
+    bad = []
+    for target in sorted(WRITERS):
+        replay_bin = campaign.bin_path("libevent-debian", target, "replay")
+        campaign.build([replay_bin])
+        seeds = sorted(glob.glob(os.path.join(TOP, "fuzz", "corpus", campaign.USABLE[target].corpus, "*")))
+        with tempfile.TemporaryDirectory() as work:
+            repro_c = os.path.join(work, "repro.c")
+            for seed in seeds:
+                write_repro(replay_bin, open(seed, "rb").read(), dict(os.environ), "seed " + rel(seed), repro_c)
+                status, output = run_repro(repro_c, system, work)
+                if status != "fixed":
+                    bad.append("%s: its C reproducer is %s on the system libevent: %s" % (
+                        rel(seed), status, output.strip().splitlines()[-1] if output.strip() else ""))
+        say("%s: the C writer on %d seeds: %d reproducers compile and pass" % (target, len(seeds), len(seeds) - len(bad)))
+    if bad:
+        for line in bad:
+            say("FAIL " + line)
+        sys.exit(1)
+
+
 def check_pages():
     """make test: each page's repro.c is what the writer makes of its finding.tape, and
     behaves on each build as its status block says. Returns the fixed trees (make test runs

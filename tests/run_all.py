@@ -185,11 +185,13 @@ def source_tree(seq):
 
 
 def finding_pages(seq):
-    """fuzz/findings/<ID>/ (fuzz/repro.py check_pages), then the whole suite on each page's
-    fixed tree (Debian's 2.1.12 with its fix.patch)."""
+    """The C writer on every seed, fuzz/findings/<ID>/ (fuzz/repro.py check_writer,
+    check_pages), then the whole suite on each page's fixed tree (Debian's 2.1.12 with its
+    fix.patch)."""
     sys.path.insert(0, os.path.join(ROOT, "fuzz"))
     import repro
     try:
+        repro.check_writer()
         trees = repro.check_pages()
     except repro.Usage as e:
         raise Stop(str(e), 1)

@@ -26,7 +26,7 @@ extern void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak))
 
 /* The helpers a program may need, each written once when a step first uses it. */
 enum { USE_CB = 1, USE_NEVER = 2, USE_REGION = 4, USE_VEC = 8, USE_RESERVE = 16, USE_MORE = 32,
-	USE_PEEK = 64, USE_PTR = 128, USE_AT = 256, USE_LINE = 512 };
+	USE_PEEK = 64, USE_PTR = 128, USE_AT = 256, USE_LINE = 512, USE_CLEANUP = 1024, USE_ADD_CB = 2048 };
 
 struct literal {
 	unsigned char *d;
@@ -41,11 +41,11 @@ static struct {
 	unsigned uses;
 	struct literal lit[4 * MAXOPS + 8];
 	int nlit;
-	const char *content[NBUF]; /* each buffer's expected content: a literal reference */
+	char content[NBUF][32];    /* each buffer's expected content: a literal reference */
 	size_t len[NBUF];
 	char cbbuf[NCB];     /* callback records: the buffer each is on, -1 free (as the executor) */
 	int nregions;
-	int region_cleanup[MAXOPS]; /* expected cleanup calls per region: 1 or 0 */
+	int region_cleanup[MAXOPS]; /* expected cleanup calls per region: 1 or 0; -1: no cleanup */
 	const struct op *pending;  /* a step whose call is not written yet */
 	int pending_step;
 	int steps, ended, done;
@@ -74,7 +74,7 @@ void repro_begin(size_t tape_len)
 	R.title = getenv("BEVCONF_REPRO_TITLE");
 	R.steps = (int)tape_len; /* only for the header */
 	for (int i = 0; i < NBUF; i++)
-		R.content[i] = "\"\"";
+		strcpy(R.content[i], "\"\"");
 	memset(R.cbbuf, -1, sizeof R.cbbuf);
 	signal(SIGABRT, on_abort);
 	if (__sanitizer_set_death_callback)
@@ -200,8 +200,8 @@ static void emit(int step, const struct op *op, const struct obs *want)
 		char how[32] = "NULL, NULL";
 		if (op->flag)
 			snprintf(how, sizeof how, "cleanup, &region[%d]", k);
-		R.uses |= USE_REGION;
-		R.region_cleanup[k] = op->flag && (!want || want->ret == 0);
+		R.uses |= USE_REGION | (op->flag ? USE_CLEANUP : 0);
+		R.region_cleanup[k] = !op->flag ? -1 : !want || want->ret == 0;
 		CALL(want->ret, "evbuffer_add_reference(b[%d], region_new(%d, %s, %zu), %zu, %s)", b, k,
 			d, op->dlen, op->dlen, how);
 		break;
@@ -340,7 +340,7 @@ static void emit(int step, const struct op *op, const struct obs *want)
 		int i = 0;
 		while (i < NCB && R.cbbuf[i] >= 0)
 			i++;
-		R.uses |= USE_CB;
+		R.uses |= USE_CB | USE_ADD_CB;
 		CALL(want->ret, "add_cb(%d, %d)", i, b);
 		if (!want || want->ret)
 			R.cbbuf[i] = (char)b;
@@ -397,7 +397,7 @@ static void emit(int step, const struct op *op, const struct obs *want)
 		return;
 	W("\texpect_buffers(");
 	for (int i = 0; i < NBUF; i++) {
-		R.content[i] = want->len[i] ? strdup(lit(want->content[i], want->len[i])) : "\"\"";
+		snprintf(R.content[i], sizeof R.content[i], "%s", lit(want->content[i], want->len[i]));
 		R.len[i] = want->len[i];
 		W("%s%s, %zu", i ? ", " : "", R.content[i], R.len[i]);
 	}
@@ -430,7 +430,8 @@ static void emit_end(int step)
 	W("\n\tSTEP(%d); /* end of the tape: free the buffers */\n", step);
 	W("\tfor (int i = 0; i < 3; i++)\n\t\tevbuffer_free(b[i]);\n");
 	for (int k = 0; k < R.nregions; k++)
-		W("\texpect_cleanup(%d, %d);\n", k, R.region_cleanup[k]);
+		if (R.region_cleanup[k] >= 0)
+			W("\texpect_cleanup(%d, %d);\n", k, R.region_cleanup[k]);
 	W("\texpect_nothing_held();\n");
 }
 
@@ -534,7 +535,7 @@ static const char use_cb[] =
 	"\tint buf, enabled;\n"
 	"\tsize_t len;\n"
 	"\tstruct evbuffer_cb_entry *ent;\n"
-	"} cb[6] = { { -1 }, { -1 }, { -1 }, { -1 }, { -1 }, { -1 } };\n"
+	"} cb[6] = { { .buf = -1 }, { .buf = -1 }, { .buf = -1 }, { .buf = -1 }, { .buf = -1 }, { .buf = -1 } };\n"
 	"\n"
 	"static void on_change(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)\n"
 	"{\n"
@@ -545,13 +546,6 @@ static const char use_cb[] =
 	"\t\tfail(\"callback %d: orig_size %zu, +%zu -%zu; expected orig_size %zu and a change\",\n"
 	"\t\t\t(int)(r - cb), info->orig_size, info->n_added, info->n_deleted, r->len);\n"
 	"\tr->len = info->orig_size + info->n_added - info->n_deleted;\n"
-	"}\n"
-	"\n"
-	"static int add_cb(int i, int buf)\n"
-	"{\n"
-	"\tcb[i] = (struct cbrec){ buf, 1, evbuffer_get_length(b[buf]), NULL };\n"
-	"\tcb[i].ent = evbuffer_add_cb(b[buf], on_change, &cb[i]);\n"
-	"\treturn cb[i].ent != NULL;\n"
 	"}\n"
 	"\n"
 	"/* After each step: the calls of each enabled callback add up to its buffer's length. */\n"
@@ -565,6 +559,14 @@ static const char use_cb[] =
 	"\t\t\tfail(\"callback %d: its calls reach length %zu, the buffer has %zu\", i, cb[i].len, len);\n"
 	"\t\tcb[i].len = len;\n"
 	"\t}\n"
+	"}\n";
+
+static const char use_add_cb[] =
+	"\nstatic int add_cb(int i, int buf)\n"
+	"{\n"
+	"\tcb[i] = (struct cbrec){ buf, 1, evbuffer_get_length(b[buf]), NULL };\n"
+	"\tcb[i].ent = evbuffer_add_cb(b[buf], on_change, &cb[i]);\n"
+	"\treturn cb[i].ent != NULL;\n"
 	"}\n";
 
 static const char use_never[] =
@@ -589,9 +591,10 @@ static const char use_region[] =
 	"\tregion[k].len = n;\n"
 	"\tmemcpy(region[k].p, d, n);\n"
 	"\treturn region[k].p;\n"
-	"}\n"
-	"\n"
-	"static void cleanup(const void *data, size_t len, void *arg)\n"
+	"}\n";
+
+static const char use_cleanup[] =
+	"\nstatic void cleanup(const void *data, size_t len, void *arg)\n"
 	"{\n"
 	"\tstruct region *r = arg;\n"
 	"\tif (data != r->p || len != r->len || r->calls++)\n"
@@ -731,7 +734,8 @@ static void finish(void)
 		"#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
 	fputs(core, f);
 	static const struct { unsigned use; const char *text; } pieces[] = {
-		{ USE_CB, use_cb }, { USE_NEVER, use_never }, { USE_REGION, use_region },
+		{ USE_CB, use_cb }, { USE_ADD_CB, use_add_cb }, { USE_NEVER, use_never }, { USE_REGION, use_region },
+		{ USE_CLEANUP, use_cleanup },
 		{ USE_VEC, use_vec }, { USE_RESERVE, use_reserve }, { USE_MORE, use_more },
 		{ USE_PEEK, use_peek }, { USE_PTR, use_ptr }, { USE_AT, use_at }, { USE_LINE, use_line },
 	};
@@ -775,4 +779,8 @@ static void finish(void)
 	fputs("\n\tputs(\"every result as expected: the bug is not present\");\n\treturn 0;\n}\n", f);
 	fclose(f);
 	R.out = NULL;
+	fclose(R.b);
+	free(R.body);
+	for (int i = 0; i < R.nlit; i++)
+		free(R.lit[i].d);
 }
