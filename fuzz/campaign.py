@@ -7,7 +7,7 @@
     make fuzz-bench     bench  exec/s, edges, line coverage per target x implementation
     make fuzz-soak      soak   SECONDS split over the targets on IMPL (the no-false-positive run)
     make fuzz-replay    replay every corpus through the replay driver (part of make test)
-    make fuzz-test-oss  test-oss  fuzz/oss-fuzz-build.sh as OSS-Fuzz runs it, then its outputs
+    make fuzz-test-oss  test-oss  .clusterfuzzlite/build.sh as ClusterFuzzLite runs it, then its outputs
 
 Settings come from the environment (make puts command-line variables there): TARGET
 (evbuffer_tape), ENGINE (libfuzzer), IMPL (libevent-debian), SECONDS, JOBS (1), NAME,
@@ -543,17 +543,28 @@ OSS_CFLAGS = ("-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address
 
 
 def cmd_test_oss():
-    """fuzz/oss-fuzz-build.sh with OSS-Fuzz's ASan flags, then what the service would use:
-    each fuzzer, its dictionary, and its seed zip (all of the target's corpus), replayed."""
-    out = os.path.join(FUZZ_DIR, "oss-fuzz", "out")
+    """.clusterfuzzlite/build.sh as ClusterFuzzLite runs it: in the $SRC its Dockerfile
+    sets up (replayed here: tools/cflite.py), with OSS-Fuzz's ASan flags; then what the
+    service would use: each fuzzer, its dictionary, and its seed zip (all of the target's
+    corpus), replayed."""
+    import cflite
+    base = os.path.join(FUZZ_DIR, "oss-fuzz")
+    out, src = os.path.join(base, "out"), os.path.join(base, "src")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
+    say("image: .clusterfuzzlite/Dockerfile replayed with SRC=%s" % rel(src))
+    try:
+        workdir = cflite.stage(src)
+    except cflite.Error as e:
+        say("FAILED: %s" % e)
+        return 1
     env = dict(os.environ, CC="clang", CFLAGS=OSS_CFLAGS, LIB_FUZZING_ENGINE="-fsanitize=fuzzer", OUT=out,
-               WORK=os.path.join(FUZZ_DIR, "oss-fuzz", "work"))
-    say("build: fuzz/oss-fuzz-build.sh with OSS-Fuzz's ASan flags into %s" % rel(out))
-    rc = subprocess.run([os.path.join(TOP, "fuzz", "oss-fuzz-build.sh")], env=env).returncode
+               WORK=os.path.join(base, "work"), SRC=src)
+    say("build: $SRC/build.sh with OSS-Fuzz's ASan flags into %s" % rel(out))
+    # The service's compile step runs it this way, from the image's WORKDIR.
+    rc = subprocess.run(["bash", "-eux", os.path.join(src, "build.sh")], cwd=workdir, env=env).returncode
     if rc:
-        say("fuzz/oss-fuzz-build.sh FAILED (exit %d)" % rc)
+        say("$SRC/build.sh FAILED (exit %d)" % rc)
         return 1
     shipped = [t for t in TARGETS.values() if not t.ref]
     for t in shipped:
