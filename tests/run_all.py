@@ -255,7 +255,7 @@ def run(cfg):
     campaign = os.path.join(ROOT, "fuzz", "campaign.py")
     seq.step("scale-out files (.clusterfuzzlite/, .github/workflows/): YAML, named paths, the README's "
              "commands in CI", lambda: program(sys.executable, os.path.join(HERE, "scaleout.py")))
-    seq.step("fuzz: .clusterfuzzlite's Dockerfile replayed, its build.sh under OSS-Fuzz's ASan flags",
+    seq.step("fuzz: .clusterfuzzlite's Dockerfile replayed, its build.sh with OSS-Fuzz's flags per sanitizer",
              lambda: program(sys.executable, campaign, "test-oss"))
     seq.step("fuzz: every corpus replayed", lambda: program(sys.executable, campaign, "replay"))
     seq.step("mutation: libevent's mutants (a smoke of 5; every proof killed by its case)", mutation_smoke)

@@ -81,7 +81,7 @@ def check_dockerfile():
 
 
 def check_project():
-    path = os.path.join(CFLITE, "project.yaml")
+    path = cflite.PROJECT
     project = load(path) or {}
     if project.get("language") != "c":
         problem(path, f"language is {project.get('language')!r}, not 'c'")

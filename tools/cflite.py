@@ -10,6 +10,7 @@ import subprocess
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CFLITE = os.path.join(ROOT, ".clusterfuzzlite")
 DOCKERFILE = os.path.join(CFLITE, "Dockerfile")
+PROJECT = os.path.join(CFLITE, "project.yaml")
 
 
 class Error(Exception):
@@ -33,6 +34,13 @@ def instructions(path=DOCKERFILE):
             out.append((start, op.upper(), args.strip()))
             pending, start = "", 0
     return out
+
+
+def project():
+    """project.yaml: language, sanitizers."""
+    import yaml
+    with open(PROJECT) as f:
+        return yaml.safe_load(f)
 
 
 def expand(text, env):
