@@ -546,7 +546,8 @@ UBSAN_FATAL = ("array-bounds,bool,builtin,enum,function,integer-divide-by-zero,n
 OSS_SANITIZERS = {
     "address": ("ASan", "-fsanitize=address -fsanitize-address-use-after-scope", {}),
     # Every check fatal but unsigned overflow, which is reported only, and silenced.
-    "undefined": ("UBSan", "-fsanitize=%s,unsigned-integer-overflow -fno-sanitize-recover=%s" % (UBSAN_FATAL, UBSAN_FATAL),
+    "undefined": ("UBSan",
+                  "-fsanitize=%s,unsigned-integer-overflow -fno-sanitize-recover=%s" % (UBSAN_FATAL, UBSAN_FATAL),
                   {"UBSAN_OPTIONS": "print_stacktrace=1:silence_unsigned_overflow=1"}),
 }
 
@@ -559,17 +560,19 @@ def cmd_test_oss():
     import cflite
     base = os.path.join(FUZZ_DIR, "oss-fuzz")
     src = os.path.join(base, "src")
+    sanitizers = cflite.project()["sanitizers"]
+    unknown = [s for s in sanitizers if s not in OSS_SANITIZERS]
+    if unknown:
+        say("FAILED: project.yaml's sanitizers %s: test-oss knows no flags for them (only %s)"
+            % (", ".join(unknown), ", ".join(OSS_SANITIZERS)))
+        return 1
     say("image: .clusterfuzzlite/Dockerfile replayed with SRC=%s" % rel(src))
     try:
         workdir = cflite.stage(src)
     except cflite.Error as e:
         say("FAILED: %s" % e)
         return 1
-    for sanitizer in cflite.project()["sanitizers"]:
-        if sanitizer not in OSS_SANITIZERS:
-            say("FAILED: project.yaml's sanitizer %s: test-oss knows no flags for it (%s)"
-                % (sanitizer, ", ".join(OSS_SANITIZERS)))
-            return 1
+    for sanitizer in sanitizers:
         if oss_build_and_replay(src, workdir, sanitizer, os.path.join(base, sanitizer)):
             return 1
     return 0

@@ -101,7 +101,8 @@ def check_cflite_workflow(path, workflow, project):
     triggers = workflow.get("on", workflow.get(True)) or {}  # YAML 1.1 reads a bare `on` as true
     if trigger not in triggers:
         problem(path, f"is not triggered by {trigger}")
-    if trigger == "schedule" and not all(isinstance(s, dict) and s.get("cron") for s in triggers.get("schedule") or [None]):
+    schedule = triggers.get("schedule") or [None] if trigger == "schedule" else []
+    if not all(isinstance(s, dict) and s.get("cron") for s in schedule):
         problem(path, "its schedule has no cron")
     used = set()
     for job, steps in steps_of(workflow):
