@@ -49,6 +49,8 @@ def check_dockerfile():
     """FROM the service's builder; each COPY source and each script a RUN names exists; the
     repository lands where build.sh looks for it, and build.sh where the service runs it."""
     path = cflite.DOCKERFILE
+    if not os.path.exists(path):
+        return problem(path, "does not exist (the ClusterFuzzLite actions build their image from it)")
     steps = cflite.instructions(path)
     if not steps or steps[0][1:] != ("FROM", "gcr.io/oss-fuzz-base/base-builder"):
         problem(path, "does not start FROM gcr.io/oss-fuzz-base/base-builder")
