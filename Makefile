@@ -113,7 +113,7 @@ $(OUT)/bench-%: $(OUT)/obj/tools/bench/%.o $(IMPL_DEPS)
 	$(LINK) $< $(IMPL_LIBS) -o $@
 
 DEB_PACKAGES := build-essential pkg-config libevent-dev check clang libclang-rt-14-dev valgrind \
-	dpkg-dev gcovr python3 chromium afl++
+	dpkg-dev gcovr python3 python3-yaml chromium afl++
 deps:
 	@tools/deps.sh $(DEB_PACKAGES)
 

@@ -7,7 +7,7 @@
     make fuzz-bench     bench  exec/s, edges, line coverage per target x implementation
     make fuzz-soak      soak   SECONDS split over the targets on IMPL (the no-false-positive run)
     make fuzz-replay    replay every corpus through the replay driver (part of make test)
-    make fuzz-test-oss  test-oss  fuzz/oss-fuzz-build.sh as OSS-Fuzz runs it, then its outputs
+    make fuzz-test-oss  test-oss  .clusterfuzzlite/build.sh as ClusterFuzzLite runs it, then its outputs
 (make fuzz-repro is fuzz/repro.py, which campaigns also call for their findings.)
 
 Settings come from the environment (make puts command-line variables there): TARGET
@@ -545,22 +545,60 @@ def cmd_replay():
     return 0
 
 
-OSS_CFLAGS = ("-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address "
-              "-fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link")
+# OSS-Fuzz's flags (its base-builder's): CFLAGS with libFuzzer's coverage, then each
+# sanitizer's SANITIZER_FLAGS_<name>, and what it runs the fuzzers with.
+OSS_CFLAGS = "-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=fuzzer-no-link"
+UBSAN_FATAL = ("array-bounds,bool,builtin,enum,function,integer-divide-by-zero,null,object-size,return,"
+               "returns-nonnull-attribute,shift,signed-integer-overflow,unreachable,vla-bound,vptr")
+OSS_SANITIZERS = {
+    "address": ("ASan", "-fsanitize=address -fsanitize-address-use-after-scope", {}),
+    # Every check fatal but unsigned overflow, which is reported only, and silenced.
+    "undefined": ("UBSan",
+                  "-fsanitize=%s,unsigned-integer-overflow -fno-sanitize-recover=%s" % (UBSAN_FATAL, UBSAN_FATAL),
+                  {"UBSAN_OPTIONS": "print_stacktrace=1:silence_unsigned_overflow=1"}),
+}
 
 
 def cmd_test_oss():
-    """fuzz/oss-fuzz-build.sh with OSS-Fuzz's ASan flags, then what the service would use:
-    each fuzzer, its dictionary, and its seed zip (all of the target's corpus), replayed."""
-    out = os.path.join(FUZZ_DIR, "oss-fuzz", "out")
+    """.clusterfuzzlite/build.sh as ClusterFuzzLite runs it: in the $SRC its Dockerfile
+    sets up (replayed here: tools/cflite.py), with OSS-Fuzz's flags for each sanitizer of
+    project.yaml; then what the service would use: each fuzzer, its dictionary, and its
+    seed zip (all of the target's corpus), replayed."""
+    import cflite
+    base = os.path.join(FUZZ_DIR, "oss-fuzz")
+    src = os.path.join(base, "src")
+    sanitizers = cflite.project()["sanitizers"]
+    unknown = [s for s in sanitizers if s not in OSS_SANITIZERS]
+    if unknown:
+        say("FAILED: project.yaml's sanitizers %s: test-oss knows no flags for them (only %s)"
+            % (", ".join(unknown), ", ".join(OSS_SANITIZERS)))
+        return 1
+    say("image: .clusterfuzzlite/Dockerfile replayed with SRC=%s" % rel(src))
+    try:
+        workdir = cflite.stage(src)
+    except cflite.Error as e:
+        say("FAILED: %s" % e)
+        return 1
+    for sanitizer in sanitizers:
+        if oss_build_and_replay(src, workdir, sanitizer, os.path.join(base, sanitizer)):
+            return 1
+    return 0
+
+
+def oss_build_and_replay(src, workdir, sanitizer, base):
+    """$SRC/build.sh with one sanitizer's flags into base/out (libevent kept in base/work),
+    then each fuzzer's outputs checked and its seed zip replayed."""
+    name, flags, run_env = OSS_SANITIZERS[sanitizer]
+    out = os.path.join(base, "out")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    env = dict(os.environ, CC="clang", CFLAGS=OSS_CFLAGS, LIB_FUZZING_ENGINE="-fsanitize=fuzzer", OUT=out,
-               WORK=os.path.join(FUZZ_DIR, "oss-fuzz", "work"))
-    say("build: fuzz/oss-fuzz-build.sh with OSS-Fuzz's ASan flags into %s" % rel(out))
-    rc = subprocess.run([os.path.join(TOP, "fuzz", "oss-fuzz-build.sh")], env=env).returncode
+    env = dict(os.environ, CC="clang", CFLAGS="%s %s" % (OSS_CFLAGS, flags), LIB_FUZZING_ENGINE="-fsanitize=fuzzer",
+               OUT=out, WORK=os.path.join(base, "work"), SRC=src, SANITIZER=sanitizer)
+    say("build: $SRC/build.sh with OSS-Fuzz's %s flags into %s" % (name, rel(out)))
+    # The service's compile step runs it this way, from the image's WORKDIR.
+    rc = subprocess.run(["bash", "-eux", os.path.join(src, "build.sh")], cwd=workdir, env=env).returncode
     if rc:
-        say("fuzz/oss-fuzz-build.sh FAILED (exit %d)" % rc)
+        say("$SRC/build.sh FAILED (exit %d)" % rc)
         return 1
     shipped = [t for t in TARGETS.values() if not t.ref]
     for t in shipped:
@@ -584,11 +622,12 @@ def cmd_test_oss():
         shutil.rmtree(seeds, ignore_errors=True)
         zipfile.ZipFile(seeds_zip).extractall(seeds)
         with open(log, "w") as fh:
-            rc = subprocess.run([exe, "-runs=0", seeds], stdout=fh, stderr=subprocess.STDOUT).returncode
+            rc = subprocess.run([exe, "-runs=0", seeds], stdout=fh, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, **run_env)).returncode
         text = open(log, errors="replace").read()
         if rc or not re.search(r"INITED|DONE", text):
             return failed("the fuzzer does not replay its seeds (exit %d; see %s)" % (rc, rel(log)))
-        say("%s replays its seed corpus (libevent-debian, ASan)" % t.name)
+        say("%s replays its seed corpus (libevent-debian, %s)" % (t.name, name))
     return 0
 
 

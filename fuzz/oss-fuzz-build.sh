@@ -3,10 +3,10 @@
 # Honours CC, CFLAGS (sanitizer and coverage flags chosen by the service),
 # LIB_FUZZING_ENGINE (e.g. -fsanitize=fuzzer, or libAFLDriver / honggfuzz), OUT (where
 # fuzzers, <target>_seed_corpus.zip and <target>.dict go) and WORK (scratch; libevent is
-# built there). libevent 2.1.12 comes from Debian's source package (apt-get source, or the
-# copy in build/src), Debian-patched tree; set BEVCONF_LIBEVENT_TREE=upstream for the orig.
-# In a ClusterFuzzLite/OSS-Fuzz Dockerfile: apt-get install dpkg-dev python3 and a deb-src
-# entry, copy this repository to $SRC/bevconf, and make build.sh run this script.
+# built there). libevent 2.1.12 comes from Debian 12's source package (build-source.sh
+# fetches it from bookworm, or finds it in build/src), Debian-patched tree; set
+# BEVCONF_LIBEVENT_TREE=upstream for the orig. .clusterfuzzlite/ has the Dockerfile and the
+# build.sh that runs this script.
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${CC:?}" "${OUT:?}" "${LIB_FUZZING_ENGINE:?}"
 CFLAGS=${CFLAGS:-}

@@ -268,7 +268,10 @@ def run(cfg):
         sys.executable, os.path.join(ROOT, "reports", "tests", "run_tests.py"),
         os.path.join(bevconf.BUILD, "report", "test")))
     campaign = os.path.join(ROOT, "fuzz", "campaign.py")
-    seq.step("fuzz: the OSS-Fuzz build script", lambda: program(sys.executable, campaign, "test-oss"))
+    seq.step("scale-out files (.clusterfuzzlite/, .github/workflows/): YAML, named paths, the README's "
+             "commands in CI", lambda: program(sys.executable, os.path.join(HERE, "scaleout.py")))
+    seq.step("fuzz: .clusterfuzzlite's Dockerfile replayed, its build.sh with OSS-Fuzz's flags per sanitizer",
+             lambda: program(sys.executable, campaign, "test-oss"))
     seq.step("fuzz: every corpus replayed", lambda: program(sys.executable, campaign, "replay"))
     seq.step("fuzz findings: each reproducer on every libevent build as its page says; each fix.patch "
              "fixes it and keeps the suite passing", lambda: finding_pages(seq))

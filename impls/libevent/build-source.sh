@@ -1,7 +1,8 @@
 #!/bin/sh
 # build-source.sh TREE DEST [CONFIGURE-ARGS...]
 # Builds libevent from source and installs it under DEST (a LIBEVENT_PREFIX). TREE is
-#   debian     2.1.12, the Debian-patched tree the system library is built from
+#   debian     2.1.12, the Debian-patched tree the system library is built from (Debian
+#              12's 2.1.12-stable-8, fetched from bookworm whatever the host; sha256-pinned)
 #   upstream   2.1.12, the orig tarball from the same source package
 #   2.1.13     2.1.13-stable, the orig tarball from Debian's archive (sid), sha256-pinned
 #   /a/dir     a libevent source tree (a checkout or a release): CMake when it has
@@ -25,39 +26,62 @@ name=$(basename "$tree")
 say() { echo "bevconf: libevent-$name: $*" >&2; }
 fail() { say "error: $*"; exit 1; }
 
-# 2.1.13's orig tarball: Debian's archive has it for sid (the .dsc and the Debian tarball
-# answer 404, so apt-get exits non-zero after fetching it). A private apt setup keeps the
-# machine's own sources as they are; the tarball is accepted by its pinned sha256.
+# Sources come from Debian's archive through a private apt setup: the machine's own sources
+# stay as they are, and the suite is Debian's whatever the host (on OSS-Fuzz's Ubuntu
+# base-builder, a plain `apt-get source` would fetch Ubuntu's 2.1.11). The host need not
+# hold Debian's archive keys (Ubuntu does not), so the list is [trusted=yes]: every file is
+# accepted by its pinned sha256 instead.
+# debian_source SUITE PACKAGE[=VERSION]: download the source package into $apt/get
+# (apt-get may exit non-zero after fetching: sid's .dsc answers 404, so its status is not used).
+debian_source() {
+	apt=$src/apt-$1
+	rm -rf "$apt/get"
+	mkdir -p "$apt/lists/partial" "$apt/get"
+	echo "deb-src [trusted=yes] http://deb.debian.org/debian $1 main" >"$apt/sources.list"
+	opts="-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$apt/lists"
+	say "fetching $2 from Debian's archive ($1 deb-src, a private apt list)"
+	# shellcheck disable=SC2086
+	apt-get $opts update >>"$log" 2>&1 || true
+	# shellcheck disable=SC2086
+	(cd "$apt/get" && apt-get $opts source --download-only "$2") >>"$log" 2>&1 || true
+}
+# pinned FILE SHA256: move the fetched FILE into $src if it has the pinned sha256.
+pinned() {
+	[ -f "$apt/get/$1" ] || fail "cannot fetch $1 from Debian's archive (see $log)"
+	echo "$2  $apt/get/$1" | sha256sum -c - >>"$log" 2>&1 || fail "$1 does not have the pinned sha256 $2"
+	mv "$apt/get/$1" "$src/"
+}
+
+# 2.1.12: Debian 12's package, the one the system library is built from.
+VERSION_2112=2.1.12-stable-8
+TARBALL_2112=libevent_2.1.12-stable.orig.tar.gz
+SHA256_2112=92e6de1be9ec176428fd2367677e61ceffc2ee1cb119035037a27d346b0403bb
+DSC_2112=libevent_$VERSION_2112.dsc
+SHA256_DSC_2112=a2821f5bf8adacd775317ae6a85d19097a2043ba5206fcf840387f4a2da5a2c5
+DEBIAN_2112=libevent_$VERSION_2112.debian.tar.xz
+SHA256_DEBIAN_2112=5faf34177d3f232853b411fa324b59874eda3010de9809cf4277bcc4a0a554c1
+fetch_2112() {
+	[ -f "$src/$TARBALL_2112" ] && [ -f "$src/$DSC_2112" ] && [ -f "$src/$DEBIAN_2112" ] && return 0
+	debian_source bookworm "libevent=$VERSION_2112"
+	pinned "$TARBALL_2112" "$SHA256_2112"
+	pinned "$DSC_2112" "$SHA256_DSC_2112"
+	pinned "$DEBIAN_2112" "$SHA256_DEBIAN_2112"
+}
+
+# 2.1.13: only its orig tarball, which Debian's archive has for sid (the .dsc and the
+# Debian tarball answer 404).
 TARBALL_2113=libevent_2.1.13-stable.orig.tar.gz
 SHA256_2113=f7e9383b8c0baa81b687e5b5eecc01beefaf1b19b64151d95ed61647fe7a315c
 fetch_2113() {
 	[ -f "$src/$TARBALL_2113" ] && return 0
-	say "fetching $TARBALL_2113 from Debian's archive (sid deb-src, a private apt list)"
-	apt=$src/apt-sid
-	mkdir -p "$apt/lists/partial" "$apt/get"
-	echo 'deb-src http://deb.debian.org/debian sid main' >"$apt/sources.list"
-	opts="-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$apt/lists"
-	# shellcheck disable=SC2086
-	apt-get $opts update >>"$log" 2>&1 || true
-	# shellcheck disable=SC2086
-	(cd "$apt/get" && apt-get $opts source --download-only libevent) >>"$log" 2>&1 || true
-	[ -f "$apt/get/$TARBALL_2113" ] || fail "cannot fetch $TARBALL_2113 from Debian's archive (see $log)"
-	echo "$SHA256_2113  $apt/get/$TARBALL_2113" | sha256sum -c - >>"$log" 2>&1 ||
-		fail "$TARBALL_2113 does not have the pinned sha256 $SHA256_2113"
-	mv "$apt/get/$TARBALL_2113" "$src/"
-}
-
-fetch_2112() {
-	ls "$src"/libevent_2.1.12-stable.orig.tar.gz "$src"/libevent_*.dsc >/dev/null 2>&1 && return 0
-	say "fetching Debian's source package (apt-get source)"
-	(cd "$src" && apt-get source --download-only libevent) >>"$log" 2>&1 ||
-		fail "apt-get source libevent failed (no deb-src entry? run \`make deps\`); see $log"
+	debian_source sid libevent
+	pinned "$TARBALL_2113" "$SHA256_2113"
 }
 
 if [ -n "${FETCH_ONLY:-}" ]; then
 	case $tree in
 	2.1.13) fetch_2113; echo "$src/$TARBALL_2113" ;;
-	*) fetch_2112; echo "$src/libevent_2.1.12-stable.orig.tar.gz" ;;
+	*) fetch_2112; echo "$src/$TARBALL_2112" ;;
 	esac
 	exit 0
 fi
@@ -68,11 +92,11 @@ mkdir -p "$work"
 case $tree in
 upstream)
 	fetch_2112
-	tar -xzf "$src"/libevent_2.1.12-stable.orig.tar.gz -C "$work"
+	tar -xzf "$src/$TARBALL_2112" -C "$work"
 	dir=$work/libevent-2.1.12-stable ;;
 debian)
 	fetch_2112
-	dpkg-source --no-check -x "$(ls "$src"/libevent_2.1.12*.dsc | head -n 1)" "$work/tree" >>"$log" 2>&1
+	dpkg-source --no-check -x "$src/$DSC_2112" "$work/tree" >>"$log" 2>&1
 	dir=$work/tree
 	# Debian's patches touch Makefile.am; keep make from rerunning automake (absent).
 	touch -r "$dir/Makefile.in" "$dir/Makefile.am" ;;
