@@ -4,7 +4,7 @@
 # LIB_FUZZING_ENGINE (e.g. -fsanitize=fuzzer, or libAFLDriver / honggfuzz), OUT (where
 # fuzzers, <target>_seed_corpus.zip and <target>.dict go) and WORK (scratch; libevent is
 # built there). libevent 2.1.12 comes from Debian 12's source package (build-source.sh
-# fetches it from bookworm, or finds it in build/src), Debian-patched tree; set
+# fetches it from bookworm-security, or finds it in build/src), Debian-patched tree; set
 # BEVCONF_LIBEVENT_TREE=upstream for the orig. .clusterfuzzlite/ has the Dockerfile and the
 # build.sh that runs this script.
 top=$(cd "$(dirname "$0")/.." && pwd)

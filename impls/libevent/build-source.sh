@@ -2,7 +2,8 @@
 # build-source.sh TREE DEST [CONFIGURE-ARGS...]
 # Builds libevent from source and installs it under DEST (a LIBEVENT_PREFIX). TREE is
 #   debian     2.1.12, the Debian-patched tree the system library is built from (Debian
-#              12's 2.1.12-stable-8, fetched from bookworm whatever the host; sha256-pinned)
+#              12's 2.1.12-stable-8+deb12u1, fetched from bookworm-security whatever the
+#              host; sha256-pinned)
 #   upstream   2.1.12, the orig tarball from the same source package
 #   2.1.13     2.1.13-stable, the orig tarball from Debian's archive (sid), sha256-pinned
 #   /a/dir     a libevent source tree (a checkout or a release): CMake when it has
@@ -31,19 +32,19 @@ fail() { say "error: $*"; exit 1; }
 # base-builder, a plain `apt-get source` would fetch Ubuntu's 2.1.11). The host need not
 # hold Debian's archive keys (Ubuntu does not), so the list is [trusted=yes]: every file is
 # accepted by its pinned sha256 instead.
-# debian_source SUITE PACKAGE[=VERSION]: download the source package into $apt/get
+# debian_source ARCHIVE SUITE PACKAGE[=VERSION]: download the source package into $apt/get
 # (apt-get may exit non-zero after fetching: sid's .dsc answers 404, so its status is not used).
 debian_source() {
-	apt=$src/apt-$1
+	apt=$src/apt-$2
 	rm -rf "$apt/get"
 	mkdir -p "$apt/lists/partial" "$apt/get"
-	echo "deb-src [trusted=yes] http://deb.debian.org/debian $1 main" >"$apt/sources.list"
+	echo "deb-src [trusted=yes] $1 $2 main" >"$apt/sources.list"
 	opts="-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$apt/lists"
-	say "fetching $2 from Debian's archive ($1 deb-src, a private apt list)"
+	say "fetching $3 from Debian's archive ($2 deb-src, a private apt list)"
 	# shellcheck disable=SC2086
 	apt-get $opts update >>"$log" 2>&1 || true
 	# shellcheck disable=SC2086
-	(cd "$apt/get" && apt-get $opts source --download-only "$2") >>"$log" 2>&1 || true
+	(cd "$apt/get" && apt-get $opts source --download-only "$3") >>"$log" 2>&1 || true
 }
 # pinned FILE SHA256: move the fetched FILE into $src if it has the pinned sha256.
 pinned() {
@@ -52,17 +53,18 @@ pinned() {
 	mv "$apt/get/$1" "$src/"
 }
 
-# 2.1.12: Debian 12's package, the one the system library is built from.
-VERSION_2112=2.1.12-stable-8
+# 2.1.12: Debian 12's package as the system library is built from it: the security update
+# (its CVE patch touches buffer.c: finding F1 in fuzz/README.md), from debian-security.
+VERSION_2112=2.1.12-stable-8+deb12u1
 TARBALL_2112=libevent_2.1.12-stable.orig.tar.gz
 SHA256_2112=92e6de1be9ec176428fd2367677e61ceffc2ee1cb119035037a27d346b0403bb
 DSC_2112=libevent_$VERSION_2112.dsc
-SHA256_DSC_2112=a2821f5bf8adacd775317ae6a85d19097a2043ba5206fcf840387f4a2da5a2c5
+SHA256_DSC_2112=acc01f440019a0369c1cf0e6256a22037a65f032b5192ee14bad548889074b55
 DEBIAN_2112=libevent_$VERSION_2112.debian.tar.xz
-SHA256_DEBIAN_2112=5faf34177d3f232853b411fa324b59874eda3010de9809cf4277bcc4a0a554c1
+SHA256_DEBIAN_2112=0c721f8a55e6a9e225f62f151f477675ed901400b56003bb424ef2eea74f370d
 fetch_2112() {
 	[ -f "$src/$TARBALL_2112" ] && [ -f "$src/$DSC_2112" ] && [ -f "$src/$DEBIAN_2112" ] && return 0
-	debian_source bookworm "libevent=$VERSION_2112"
+	debian_source http://deb.debian.org/debian-security bookworm-security "libevent=$VERSION_2112"
 	pinned "$TARBALL_2112" "$SHA256_2112"
 	pinned "$DSC_2112" "$SHA256_DSC_2112"
 	pinned "$DEBIAN_2112" "$SHA256_DEBIAN_2112"
@@ -74,7 +76,7 @@ TARBALL_2113=libevent_2.1.13-stable.orig.tar.gz
 SHA256_2113=f7e9383b8c0baa81b687e5b5eecc01beefaf1b19b64151d95ed61647fe7a315c
 fetch_2113() {
 	[ -f "$src/$TARBALL_2113" ] && return 0
-	debian_source sid libevent
+	debian_source http://deb.debian.org/debian sid libevent
 	pinned "$TARBALL_2113" "$SHA256_2113"
 }
 
