@@ -86,6 +86,20 @@ def builds():
     return out
 
 
+def origin_build(impl):
+    """The instrumented build a finding came from (a planted bug, ref), when builds() lacks it."""
+    if impl in (b.name for b in builds()):
+        return None
+    if impl == "ref":
+        lib = os.path.join(FUZZ_DIR, "ref", "asan", "libevent.a")
+        b = Build("ref", "bevconf's ref, ASan + UBSan", None, "clang", ASAN, lib)
+        b.link_args = lambda: ["-I" + os.path.join(TOP, "impls", "ref", "include"), lib]
+        return b
+    prefix = os.path.join(FUZZ_DIR, impl, "asan")
+    return Build(impl, "the build the finding came from, ASan + UBSan", prefix, "clang", ASAN,
+                 os.path.join(prefix, ".source-dir"))
+
+
 def run_repro(repro_c, build, workdir):
     """(status, output) of repro.c on a build: present (exit 1), fixed (exit 0), or why not."""
     build.ensure()
@@ -130,29 +144,41 @@ def reproducing_env(replay_bin, data):
 
 
 def minimise(data, fails):
-    """Delta debugging over bytes (chunks out, then each byte lowered), keeping fails(data)."""
+    """Delta debugging over bytes, keeping fails(data): halving chunks out, then every run
+    of up to 8 bytes at every offset (an operation is a few bytes at any alignment), then
+    each byte lowered (smaller sizes make a shorter reproducer)."""
     runs = 0
+
+    def keeps(cand):
+        nonlocal runs
+        runs += 1
+        return bool(cand) and fails(cand)
     n = 2
     while len(data) >= 2:
         chunk = max(1, len(data) // n)
         for start in range(0, len(data), chunk):
-            cand = data[:start] + data[start + chunk:]
-            runs += 1
-            if cand and fails(cand):
-                data, n = cand, max(n - 1, 2)
+            if keeps(data[:start] + data[start + chunk:]):
+                data, n = data[:start] + data[start + chunk:], max(n - 1, 2)
                 break
         else:
             if chunk == 1:
                 break
             n = min(len(data), n * 2)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(8, 0, -1):
+            start = 0
+            while start + k <= len(data):
+                if keeps(data[:start] + data[start + k:]):
+                    data, changed = data[:start] + data[start + k:], True
+                else:
+                    start += 1
     for i in range(len(data)):
         for lower in (0, data[i] // 2):
-            if lower < data[i]:
-                cand = data[:i] + bytes([lower]) + data[i + 1:]
-                runs += 1
-                if fails(cand):
-                    data = cand
-                    break
+            if lower < data[i] and keeps(data[:i] + bytes([lower]) + data[i + 1:]):
+                data = data[:i] + bytes([lower]) + data[i + 1:]
+                break
     return data, runs
 
 
@@ -207,15 +233,17 @@ def fix_build(page):
     return tree_build("libevent-debian+fix.patch", "Debian's 2.1.12 tree with this page's fix.patch", tree)
 
 
-def statuses(repro_c, page=None, only_existing=False):
-    """[(Build, status)] of repro.c on every build (and the page's fixed tree)."""
+def statuses(repro_c, page=None, only_existing=False, impl=None):
+    """[(Build, status)] of repro.c on every build, the one impl names, and the page's
+    fixed tree."""
     rows = []
+    extra = [origin_build(impl) if impl else None, fix_build(page) if page else None]
     with tempfile.TemporaryDirectory() as work:
-        for b in builds() + ([fb] if page and (fb := fix_build(page)) else []):
+        for b in builds() + [b for b in extra if b]:
             if only_existing and b.needs and not os.path.exists(b.needs):
                 continue
             status, _ = run_repro(repro_c, b, work)
-            say("  %-28s %s" % (b.name, status))
+            say("  %-34s %s" % (b.name, status))
             rows.append((b, status))
     return rows
 
@@ -257,7 +285,7 @@ def make_repro(tape, target, impl, out, page=None, only_existing=False):
     write_repro(replay_bin, small, env, sig, repro_c)
     lines = sum(1 for _ in open(repro_c))
     say("wrote %s (%d lines); status per build:" % (rel(repro_c), lines))
-    rows = statuses(repro_c, page, only_existing)
+    rows = statuses(repro_c, page, only_existing, impl)
     here = dict((b.name, s) for b, s in rows).get(impl)
     if here not in (None, "present"):
         raise Usage("repro.c is %s on %s, where the tape fails: the C writer missed the failing check"
