@@ -1,3 +1,6 @@
+/* F4: `./read0` calls evbuffer_read(b, fd, 0), `./read0 r` evbuffer_reserve_space(b, 0, v, 2), on a
+ * buffer whose only chain a 1280-byte prepend filled exactly. libevent 2.1.12 aborts in both
+ * ("Assertion chain failed in evbuffer_read_setup_vecs_"); with fix.patch both return 0. */
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <string.h>
