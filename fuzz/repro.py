@@ -143,10 +143,11 @@ def reproducing_env(replay_bin, data):
     raise Usage("the tape does not fail on %s: nothing to reproduce" % rel(replay_bin))
 
 
-def minimise(data, fails):
+def minimise(data, fails, cost=len):
     """Delta debugging over bytes, keeping fails(data): halving chunks out, then every run
     of up to 8 bytes at every offset (an operation is a few bytes at any alignment), then
-    each byte lowered (smaller sizes make a shorter reproducer)."""
+    each byte lowered where that does not raise cost (the reproducer's size: a smaller
+    size byte shortens it, another variant of an operation may lengthen it)."""
     runs = 0
 
     def keeps(cand):
@@ -176,8 +177,9 @@ def minimise(data, fails):
                     start += 1
     for i in range(len(data)):
         for lower in (0, data[i] // 2):
-            if lower < data[i] and keeps(data[:i] + bytes([lower]) + data[i + 1:]):
-                data = data[:i] + bytes([lower]) + data[i + 1:]
+            cand = data[:i] + bytes([lower]) + data[i + 1:]
+            if lower < data[i] and keeps(cand) and cost(cand) <= cost(data):
+                data = cand
                 break
     return data, runs
 
@@ -190,6 +192,13 @@ def write_repro(replay_bin, data, env, signature, out_c):
             env, BEVCONF_FUZZ_REPRO=out_c, BEVCONF_REPRO_TITLE=signature, ASAN_OPTIONS="detect_leaks=0"))
     if not os.path.exists(out_c):
         raise Usage("the C writer wrote nothing for %s" % out_c)
+
+
+def repro_size(replay_bin, data, env):
+    with tempfile.TemporaryDirectory() as work:
+        path = os.path.join(work, "repro.c")
+        write_repro(replay_bin, data, env, "", path)
+        return os.path.getsize(path)
 
 
 # ---- pages ----
@@ -223,7 +232,10 @@ def fix_build(page):
         if fetch.returncode:
             raise Usage(fetch.stderr.strip().splitlines()[-1])
         dsc = sorted(glob.glob(os.path.join(os.path.dirname(fetch.stdout.strip()), "libevent_2.1.12*.dsc")))[0]
-        subprocess.run(["dpkg-source", "--no-check", "-x", dsc, tree], check=True, capture_output=True)
+        os.makedirs(os.path.dirname(tree), exist_ok=True)
+        x = subprocess.run(["dpkg-source", "--no-check", "-x", dsc, tree], capture_output=True, text=True)
+        if x.returncode:
+            raise Usage("dpkg-source -x %s failed: %s" % (rel(dsc), (x.stderr or x.stdout).strip().splitlines()[-1]))
         # Debian's patches touch Makefile.am; keep make from rerunning automake (absent).
         os.utime(os.path.join(tree, "Makefile.am"), ns=(os.stat(os.path.join(tree, "Makefile.in")).st_mtime_ns,) * 2)
         p = subprocess.run(["patch", "-p1", "-i", patch], cwd=tree, capture_output=True, text=True)
@@ -275,7 +287,8 @@ def make_repro(tape, target, impl, out, page=None, only_existing=False):
     data = open(tape, "rb").read()
     env, sig = reproducing_env(replay_bin, data)
     say("%s (%d bytes) on %s: %s" % (rel(tape), len(data), impl, sig))
-    small, runs = minimise(data, lambda d: failure(replay_bin, d, env) == sig)
+    small, runs = minimise(data, lambda d: failure(replay_bin, d, env) == sig,
+                           lambda d: repro_size(replay_bin, d, env))
     say("minimised: %d -> %d bytes (%d replays, same first line)" % (len(data), len(small), runs))
     os.makedirs(out, exist_ok=True)
     min_path = tape if page else os.path.join(out, "input.min")

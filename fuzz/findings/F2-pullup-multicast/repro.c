@@ -96,13 +96,11 @@ static void expect_buffers(const char *w0, size_t n0, const char *w1, size_t n1,
 }
 
 /* The bytes the steps add and expect. */
-static const char d0[] = "!(/\012=\015K";
-static const char d1[] = "v#*18\077FMT[bi\012w$+29\015GNU\\";
-static const char d2[] = "!(/\012=\015Kv#*18\077FMT[bi\012w$+29\015GNU\\";
-static const char d3[] = "\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6=DKRY"
-	"`\015nu\"";
-static const char d4[] = "!(/\012=\015K\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012"
-	"\000!(/6=DKRY`\015nu\"";
+static const char d0[] = "!(/\012=\015";
+static const char d1[] = "K\000Y`g";
+static const char d2[] = "!(/\012=\015K\000Y`g";
+static const char d3[] = "nu\")07>EL\012Zah\015";
+static const char d4[] = "!(/\012=\015nu\")07>EL\012Zah\015";
 
 int main(void)
 {
@@ -116,34 +114,34 @@ int main(void)
 		b[i] = evbuffer_new();
 
 	STEP(0); /* add_printf */
-	CHECK(evbuffer_add_printf(b[1], "%s", d0), 7);
-	expect_buffers("", 0, d0, 7, "", 0);
+	CHECK(evbuffer_add_printf(b[1], "%s", d0), 6);
+	expect_buffers("", 0, d0, 6, "", 0);
 
 	STEP(1); /* add_buffer_reference */
 	CHECK(evbuffer_add_buffer_reference(b[0], b[1]), 0);
-	expect_buffers(d0, 7, d0, 7, "", 0);
+	expect_buffers(d0, 6, d0, 6, "", 0);
 
 	STEP(2); /* add */
-	CHECK(evbuffer_add(b[0], d1, 23), 0);
-	expect_buffers(d2, 30, d0, 7, "", 0);
+	CHECK(evbuffer_add(b[0], d1, 5), 0);
+	expect_buffers(d2, 11, d0, 6, "", 0);
 
 	STEP(3); /* pullup */
 	u = evbuffer_pullup(b[0], 11);
 	CHECK(u != NULL, 1);
 	expect_bytes("the pulled-up bytes", u, 11, d2, 11);
 	CHECK(evbuffer_get_contiguous_space(b[0]) >= 11, 1);
-	expect_buffers(d2, 30, d0, 7, "", 0);
+	expect_buffers(d2, 11, d0, 6, "", 0);
 
 	STEP(4); /* add */
-	CHECK(evbuffer_add(b[1], d3, 56), 0);
-	expect_buffers(d2, 30, d4, 63, "", 0);
+	CHECK(evbuffer_add(b[1], d3, 14), 0);
+	expect_buffers(d2, 11, d4, 20, "", 0);
 
 	STEP(5); /* pullup */
-	u = evbuffer_pullup(b[1], 15);
+	u = evbuffer_pullup(b[1], 7);
 	CHECK(u != NULL, 1);
-	expect_bytes("the pulled-up bytes", u, 15, d4, 15);
-	CHECK(evbuffer_get_contiguous_space(b[1]) >= 15, 1);
-	expect_buffers(d2, 30, d4, 63, "", 0);
+	expect_bytes("the pulled-up bytes", u, 7, d4, 7);
+	CHECK(evbuffer_get_contiguous_space(b[1]) >= 7, 1);
+	expect_buffers(d2, 11, d4, 20, "", 0);
 
 	STEP(6); /* end of the tape: free the buffers */
 	for (int i = 0; i < 3; i++)
