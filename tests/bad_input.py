@@ -9,6 +9,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DRIVER = [sys.executable, os.path.join(ROOT, "tools", "bevconf.py")]
+REPRO = [sys.executable, os.path.join(ROOT, "fuzz", "repro.py")]  # make fuzz-repro
 
 
 def main():
@@ -33,6 +34,15 @@ def main():
             ("backend other than the one asked for", "asked for backend poll but epoll ran",
              [runner, "--backend", "poll"], {}),
             ("runner: bad shard", "--shard wants K/N", [runner, "--shard", "3/2"], {}),
+            ("fuzz-repro without FINDING", "make fuzz-repro wants FINDING=", REPRO, {"FINDING": ""}),
+            ("fuzz-repro: no such finding", "FINDING=/no/such.tape: no such file", REPRO,
+             {"FINDING": "/no/such.tape"}),
+            ("fuzz-repro: a directory without a finding", "a directory with neither finding.tape nor input",
+             REPRO, {"FINDING": tmp}),
+            ("fuzz-repro: unknown target", "unknown TARGET=nope", REPRO,
+             {"FINDING": "fuzz/findings/empty-chain-ref.tape", "TARGET": "nope"}),
+            ("fuzz-repro: a target without a C writer", "TARGET=bufferevent_tape has no C writer", REPRO,
+             {"FINDING": "fuzz/findings/nonblock-loop-spins.tape", "TARGET": "bufferevent_tape"}),
         ]
         for desc, want, argv, env in cases:
             p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT,
