@@ -31,6 +31,8 @@ enum { USE_CB = 1, USE_NEVER = 2, USE_REGION = 4, USE_VEC = 8, USE_RESERVE = 16,
 struct literal {
 	unsigned char *d;
 	size_t len;
+	int prefix;     /* an earlier literal this one starts with (written as D<k> "..."), or -1 */
+	int is_prefix;  /* a later one starts with this one: it is also a macro D<k> */
 };
 
 static struct {
@@ -83,13 +85,14 @@ void repro_begin(size_t tape_len)
 
 /* ---- literals ---- */
 
-static void c_string(FILE *f, const unsigned char *d, size_t n, const char *indent)
+/* d[0..n) as a C string literal, in pieces of about 72 characters joined by brk. */
+static void c_string(FILE *f, const unsigned char *d, size_t n, const char *brk)
 {
 	size_t col = 0;
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		if (col >= 72) {
-			fprintf(f, "\"\n%s\"", indent);
+			fprintf(f, "\"%s\"", brk);
 			col = 0;
 		}
 		unsigned c = d[i];
@@ -125,8 +128,17 @@ static const char *lit(const void *d, size_t n)
 	}
 	if (R.nlit == (int)(sizeof R.lit / sizeof R.lit[0]) || !(R.lit[R.nlit].d = malloc(n)))
 		abort();
-	memcpy(R.lit[R.nlit].d, d, n);
-	R.lit[R.nlit].len = n;
+	struct literal *l = &R.lit[R.nlit];
+	memcpy(l->d, d, n);
+	l->len = n;
+	l->prefix = -1;
+	/* A buffer's content usually grows at its end: start from the longest earlier one. */
+	for (int i = 0; i < R.nlit; i++)
+		if (R.lit[i].len >= 16 && R.lit[i].len < n && !memcmp(R.lit[i].d, d, R.lit[i].len) &&
+		    (l->prefix < 0 || R.lit[i].len > R.lit[l->prefix].len))
+			l->prefix = i;
+	if (l->prefix >= 0)
+		R.lit[l->prefix].is_prefix = 1;
 	snprintf(s, 32, "d%d", R.nlit++);
 	return s;
 }
@@ -745,9 +757,13 @@ static void finish(void)
 	if (R.nlit)
 		fputs("\n/* The bytes the steps add and expect. */\n", f);
 	for (int i = 0; i < R.nlit; i++) {
-		fprintf(f, "static const char d%d[] = ", i);
-		c_string(f, R.lit[i].d, R.lit[i].len, "\t");
-		fprintf(f, ";\n");
+		struct literal *l = &R.lit[i];
+		size_t skip = l->prefix >= 0 ? R.lit[l->prefix].len : 0;
+		fprintf(f, l->is_prefix ? "#define D%d " : "static const char d%d[] = ", i);
+		if (l->prefix >= 0)
+			fprintf(f, "D%d ", l->prefix);
+		c_string(f, l->d + skip, l->len - skip, l->is_prefix ? " \\\n\t" : "\n\t");
+		fprintf(f, l->is_prefix ? "\nstatic const char d%d[] = D%d;\n" : ";\n", i, i);
 	}
 	fputs("\nint main(void)\n{\n", f);
 	long decls = ftell(f);

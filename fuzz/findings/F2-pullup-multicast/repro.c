@@ -99,8 +99,8 @@ static void expect_buffers(const char *w0, size_t n0, const char *w1, size_t n1,
 static const char d0[] = "!(/\012=\015";
 static const char d1[] = "K\000Y`g";
 static const char d2[] = "!(/\012=\015K\000Y`g";
-static const char d3[] = "nu\")07>EL\012Zah\015";
-static const char d4[] = "!(/\012=\015nu\")07>EL\012Zah\015";
+static const char d3[] = "nu\")07>";
+static const char d4[] = "!(/\012=\015nu\")07>";
 
 int main(void)
 {
@@ -133,15 +133,15 @@ int main(void)
 	expect_buffers(d2, 11, d0, 6, "", 0);
 
 	STEP(4); /* add */
-	CHECK(evbuffer_add(b[1], d3, 14), 0);
-	expect_buffers(d2, 11, d4, 20, "", 0);
+	CHECK(evbuffer_add(b[1], d3, 7), 0);
+	expect_buffers(d2, 11, d4, 13, "", 0);
 
 	STEP(5); /* pullup */
 	u = evbuffer_pullup(b[1], 7);
 	CHECK(u != NULL, 1);
 	expect_bytes("the pulled-up bytes", u, 7, d4, 7);
 	CHECK(evbuffer_get_contiguous_space(b[1]) >= 7, 1);
-	expect_buffers(d2, 11, d4, 20, "", 0);
+	expect_buffers(d2, 11, d4, 13, "", 0);
 
 	STEP(6); /* end of the tape: free the buffers */
 	for (int i = 0; i < 3; i++)

@@ -96,8 +96,8 @@ static void expect_buffers(const char *w0, size_t n0, const char *w1, size_t n1,
 }
 
 /* The bytes the steps add and expect. */
-static const char d0[] = "!(";
-static const char d1[] = "!(!(";
+static const char d0[] = "!";
+static const char d1[] = "!!";
 
 int main(void)
 {
@@ -109,16 +109,16 @@ int main(void)
 		b[i] = evbuffer_new();
 
 	STEP(0); /* add */
-	CHECK(evbuffer_add(b[0], d0, 2), 0);
-	expect_buffers(d0, 2, "", 0, "", 0);
+	CHECK(evbuffer_add(b[0], d0, 1), 0);
+	expect_buffers(d0, 1, "", 0, "", 0);
 
 	STEP(1); /* add_buffer_reference */
 	CHECK(evbuffer_add_buffer_reference(b[1], b[0]), 0);
-	expect_buffers(d0, 2, d0, 2, "", 0);
+	expect_buffers(d0, 1, d0, 1, "", 0);
 
 	STEP(2); /* prepend_buffer */
 	CHECK(evbuffer_prepend_buffer(b[0], b[1]), 0);
-	expect_buffers(d1, 4, "", 0, "", 0);
+	expect_buffers(d1, 2, "", 0, "", 0);
 
 	STEP(3); /* end of the tape: free the buffers */
 	for (int i = 0; i < 3; i++)

@@ -98,7 +98,7 @@ static void expect_buffers(const char *w0, size_t n0, const char *w1, size_t n1,
 static struct evbuffer_iovec v[16];
 
 /* The bytes the steps add and expect. */
-static const char d0[] = "!(/\012=\015K";
+static const char d0[] = "!(/";
 
 int main(void)
 {
@@ -110,8 +110,8 @@ int main(void)
 		b[i] = evbuffer_new();
 
 	STEP(0); /* prepend */
-	CHECK(evbuffer_prepend(b[1], d0, 7), 0);
-	expect_buffers("", 0, d0, 7, "", 0);
+	CHECK(evbuffer_prepend(b[1], d0, 3), 0);
+	expect_buffers("", 0, d0, 3, "", 0);
 
 	STEP(1); /* reserve_space+commit_space */
 	memset(v, 0, sizeof v);

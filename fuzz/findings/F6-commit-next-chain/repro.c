@@ -125,84 +125,49 @@ static int fill(struct evbuffer_iovec *vec, int n, const char *d, size_t len)
 }
 
 /* The bytes the steps add and expect. */
-static const char d0[] = "!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+29\015GNU"
-	"\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6=DK"
-	"RY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012qx%"
-	",3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012nu\")\015"
-	"7>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV]\012kry&"
-	"-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+29\015"
-	"GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6"
-	"=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012"
+#define D0 "!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+29\015GNU" \
+	"\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6=DK" \
+	"RY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012qx%" \
+	",3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012nu\")\015" \
+	"7>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV]\012kry&" \
+	"-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+29\015" \
+	"GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6" \
+	"=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012" \
+	"qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012nu\"" \
+	")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV]\012" \
+	"kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+" \
+	"29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000" \
+	"!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015" \
+	"\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012" \
+	"nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV" \
+	"]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012" \
+	"w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012" \
+	"\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\" \
+	"\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY" \
+	"`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153" \
+	":AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT" \
+	"[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJ" \
+	"QX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\000" \
+	"29@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!" \
+	"(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cj" \
+	"qx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*1" \
+	"8\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'" \
+	".5\015CJQX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[b" \
+	"ipw$\00029@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX" \
+	"\015fmt!(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012" \
+	"NU\\cjqx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015" \
+	"v#*18\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^e" \
+	"lsz'.5\015CJQX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012" \
+	"T[bipw$\00029@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012" \
+	"QX\015fmt!(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@" \
+	"\012NU\\cjqx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Z" \
+	"ah\015v#*18\077FMT["
+static const char d0[] = D0;
+static const char d1[] = D0 "=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012"
 	"qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012nu\""
 	")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV]\012"
 	"kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+"
-	"29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000"
-	"!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015"
-	"\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012"
-	"nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV"
-	"]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012"
-	"w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012"
-	"\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\"
-	"\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY"
-	"`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153"
-	":AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT"
-	"[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJ"
-	"QX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\000"
-	"29@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!"
-	"(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cj"
-	"qx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*1"
-	"8\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'"
-	".5\015CJQX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[b"
-	"ipw$\00029@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX"
-	"\015fmt!(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012"
-	"NU\\cjqx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015"
-	"v#*18\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^e"
-	"lsz'.5\015CJQX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012"
-	"T[bipw$\00029@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012"
-	"QX\015fmt!(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@"
-	"\012NU\\cjqx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Z"
-	"ah\015v#*18\077FMT[";
-static const char d1[] = "!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+29\015GNU"
-	"\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6=DK"
-	"RY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012qx%"
-	",3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012nu\")\015"
-	"7>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV]\012kry&"
-	"-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+29\015"
-	"GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000!(/6"
-	"=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015\012"
-	"qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012nu\""
-	")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV]\012"
-	"kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012w$+"
-	"29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012\000"
-	"!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\\015"
-	"\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY`\012"
-	"nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153:AHOV"
-	"]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT[bi\012"
-	"w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJQX_f\012"
-	"\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\00029@GNU\\"
-	"\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!(/6=DKRY"
-	"`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cjqx%\0153"
-	":AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*18\077FMT"
-	"[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'.5\015CJ"
-	"QX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\000"
-	"29@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!"
-	"(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cj"
-	"qx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*1"
-	"8\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^elsz'"
-	".5\015CJQX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[b"
-	"ipw$\00029@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX"
-	"\015fmt!(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012"
-	"NU\\cjqx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015"
-	"v#*18\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W^e"
-	"lsz'.5\015CJQX_f\012\000!(/6=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012"
-	"T[bipw$\00029@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012"
-	"QX\015fmt!(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@"
-	"\012NU\\cjqx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Z"
-	"ah\015v#*18\077FMT[=DKRY`\015nu\")\0127>ELSZahov#*1\015\077F\012T[bipw$\000"
-	"29@GNU\\\015\012qx%,3:AHOV]dkry&\012\015;BIPW^elsz'.5\000C\012QX\015fmt!"
-	"(/6=DKRY`\012nu\")\0157>ELSZahov#\01218\077F\000T\015bipw$+29@\012NU\\cj"
-	"qx%\0153:AHOV]\012kry&-4;BI!(/\012=\015K\000Y`gnu\")07>EL\012Zah\015v#*1"
-	"8\077FMT[bi\012w$+29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W";
+	"29\015GNU\\\000jqx%,\012:AHOV]d\015ry&-4;BI\012W";
 
 int main(void)
 {
