@@ -42,8 +42,10 @@ ASAN = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=unde
 class Build:
     """A libevent build a reproducer runs against: how to compile against it."""
 
-    def __init__(self, name, what, prefix=None, cc="cc", cflags=("-O1", "-g"), needs=None, tree_env=None):
+    def __init__(self, name, what, prefix=None, cc="cc", cflags=("-O1", "-g"), needs=None, tree_env=None,
+                 link=None):
         self.name, self.what, self.prefix, self.cc, self.cflags = name, what, prefix, cc, list(cflags)
+        self.link = link            # the compile line's libevent part, when not a prefix's
         self.needs = needs          # the file make builds for it (None: nothing to build)
         self.tree_env = tree_env    # LIBEVENT_SRC for make, for a source tree
 
@@ -54,6 +56,8 @@ class Build:
             campaign.build(pre + [self.needs], "libevent for the reproducers: %s" % self.what)
 
     def link_args(self):
+        if self.link:
+            return self.link
         if self.prefix is None:
             p = subprocess.run(["pkg-config", "--cflags", "--libs", "libevent"], capture_output=True, text=True)
             if p.returncode:
@@ -70,10 +74,23 @@ def tree_build(name, what, tree_dir):
     return Build(name, what, prefix, needs=os.path.join(prefix, ".source-dir"), tree_env=tree_dir)
 
 
+def system_version():
+    """The system libevent's version: Debian's package version when dpkg knows it."""
+    for argv in (["dpkg-query", "-W", "-f", "Debian's ${Version}", "libevent-dev"],
+                 ["pkg-config", "--modversion", "libevent"]):
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True)
+        except OSError:
+            continue
+        if p.returncode == 0 and p.stdout.strip():
+            return p.stdout.strip()
+    return "version unknown"
+
+
 def builds():
     """Every libevent build available here, in the order the pages list them."""
     # -Werror: a warning in a reproducer is the C writer's fault, and make test says so.
-    out = [Build("libevent", "the system library (pkg-config), Debian 12's 2.1.12-stable-8+deb12u1",
+    out = [Build("libevent", "the system library (pkg-config), " + system_version(),
                  cflags=("-O1", "-g", "-Wall", "-Wextra", "-Werror"))]
     for tree, what in (("debian", "2.1.12, Debian's patched tree, ASan + UBSan"),
                        ("upstream", "2.1.12-stable release tarball, ASan + UBSan"),
@@ -92,9 +109,8 @@ def origin_build(impl):
         return None
     if impl == "ref":
         lib = os.path.join(FUZZ_DIR, "ref", "asan", "libevent.a")
-        b = Build("ref", "bevconf's ref, ASan + UBSan", None, "clang", ASAN, lib)
-        b.link_args = lambda: ["-I" + os.path.join(TOP, "impls", "ref", "include"), lib]
-        return b
+        return Build("ref", "bevconf's ref, ASan + UBSan", None, "clang", ASAN, lib,
+                     link=["-I" + os.path.join(TOP, "impls", "ref", "include"), lib])
     prefix = os.path.join(FUZZ_DIR, impl, "asan")
     return Build(impl, "the build the finding came from, ASan + UBSan", prefix, "clang", ASAN,
                  os.path.join(prefix, ".source-dir"))
