@@ -100,7 +100,7 @@ $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_SRC) $$(if $$(filter $$*,$(FUZZ_REF_TA
 #   make fuzz TARGET=<t> ENGINE=libfuzzer|afl IMPL=<i> SECONDS=<n> JOBS=<n> [NAME=<campaign>]
 #   make fuzz-build IMPL=<i>            every target x engine for IMPL
 #   make fuzz-min TARGET=<t> IMPL=<i>   minimise the seeds + campaign corpora of TARGET
-#   make fuzz-bench [SECONDS=30]        exec/s, edges, line coverage per target x impl
+#   make fuzz-bench [SECONDS=30] [TARGET=<t>] [BENCH_IMPLS=<i>...]   exec/s, edges, line coverage per target x impl
 #   make fuzz-soak SECONDS=3600         the no-false-positive run: time split over targets
 #   make fuzz-replay                    every corpus through the replay driver (make test)
 #   make fuzz-test-oss                  oss-fuzz-build.sh run as OSS-Fuzz runs it (make test)
