@@ -187,7 +187,7 @@ bev["move-reference"] = bytes([0]) + PROXY + o(BOP.MOVE_INPUT, 0, 4) + o(BOP.REA
 bev["move-reference-refused"] = bytes([0]) + PROXY + o(BOP.MOVE_INPUT, 0, 4) + o(BOP.LOOP, 0, 2) + \
     o(BOP.MOVE_INPUT, 2, 3) + o(BOP.MOVE_INPUT, 2, 0) + o(BOP.LOOP, 0, 2) + o(BOP.PEER_READ, 0, 255)
 # Filters: FILTER a = output key (input key a ^ 0xa5), b = options (1 defer, 2 threadsafe,
-# 4 unlock callbacks) | chunk log2 << 4; FILTER_RESULT a % 3 = OK, NEED_MORE, ERROR.
+# 4 unlock callbacks) | log2(chunk / 16) << 4; FILTER_RESULT a % 3 = OK, NEED_MORE, ERROR.
 bev["filter-socket"] = bytes([0]) + o(BOP.FILTER, 0, 0x33, 0x30) + o(BOP.ENABLE, 0, 3) + o(BOP.WRITE, 0, 100) + \
     o(BOP.LOOP, 0, 2) + o(BOP.PEER_READ, 0, 255) + o(BOP.PEER_WRITE, 0, 50) + o(BOP.LOOP, 0, 2) + \
     o(BOP.READ, 0, 255) + o(BOP.FREE, 0) + o(BOP.PEER_READ, 0, 255)
