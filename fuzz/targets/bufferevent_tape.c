@@ -17,8 +17,8 @@
  *   - callbacks: nothing after bufferevent_free; event flags are one of the contract's
  *     combinations (READING or WRITING with EOF, ERROR or TIMEOUT); without deferred
  *     callbacks, an EOF/error/timeout on a direction disables it, and arrives once until
- *     the direction is enabled again (a filter relays its underlying's EOF/error without
- *     disabling itself, K4: once); the read callback runs only with the input at or
+ *     the direction is enabled again (a filter relays its underlying's event without
+ *     disabling itself, K4: once per direction); the read callback runs only with the input at or
  *     above the low watermark and the write callback with the output at or below it;
  *   - the input never grows past the read high watermark (or its length when the mark
  *     was set lower, or after a flush, which ignores it);
@@ -98,7 +98,7 @@ struct bev {
 	int freed, deferred, consume;
 	int relayed; /* events may come from a deferred or pair underlying: coalesced, not disabling */
 	int read_done, write_done; /* EOF/error/timeout seen, direction not re-enabled since */
-	int under_read_done, under_write_done; /* a filter relayed its underlying's EOF/error */
+	int under_read_done, under_write_done; /* a filter relayed its underlying's event */
 	size_t rlow, rhigh, wlow;
 	size_t rlow_floor, wlow_ceil; /* read/write low mark a callback may still see */
 	size_t hi_limit;
@@ -274,23 +274,26 @@ static void eventcb(struct bufferevent *b, short what, void *arg)
 	if ((dir != BEV_EVENT_READING && dir != BEV_EVENT_WRITING) ||
 	    (kind != BEV_EVENT_EOF && kind != BEV_EVENT_ERROR && kind != BEV_EVENT_TIMEOUT))
 		fail("event flags outside the contract", "bufferevent %d: what=0x%x", (int)(v - T.v), what);
-	/* A filter's EOF/error is its underlying's, relayed with the filter's own direction left
-	 * on (K4); the underlying's direction is off for good then, so it comes once. (Timeouts
-	 * are the filter's own: the underlying's were cleared when the filter was made.) */
-	if (v->under && kind != BEV_EVENT_TIMEOUT) {
+	int *done = dir == BEV_EVENT_READING ? &v->read_done : &v->write_done;
+	short ev = dir == BEV_EVENT_READING ? EV_READ : EV_WRITE;
+	/* A filter relays its underlying's events with its own direction left on (K4); the
+	 * underlying's direction is off for good after one, so that comes once per direction.
+	 * The filter's own timeouts disable it first. Any event with the direction on is thus
+	 * relayed, and so is any but a first timeout with it off. (The underlying's timeouts
+	 * are cleared when the filter is made, but one that expired before and waits in the
+	 * active queue, a loop pass having broken off first, still comes.) */
+	if (v->under && ((bufferevent_get_enabled(b) & ev) || kind != BEV_EVENT_TIMEOUT || *done)) {
 		int *seen = dir == BEV_EVENT_READING ? &v->under_read_done : &v->under_write_done;
 		if (*seen)
-			fail("second EOF/error relayed from the underlying", "bufferevent %d: what=0x%x",
+			fail("second event relayed from the underlying", "bufferevent %d: what=0x%x",
 				(int)(v - T.v), what);
 		*seen = 1;
 		return;
 	}
-	int *done = dir == BEV_EVENT_READING ? &v->read_done : &v->write_done;
 	if (*done)
 		fail("second EOF/error/timeout without re-enabling", "bufferevent %d: what=0x%x",
 			(int)(v - T.v), what);
 	*done = 1;
-	short ev = dir == BEV_EVENT_READING ? EV_READ : EV_WRITE;
 	if (bufferevent_get_enabled(b) & ev)
 		fail("direction still enabled after EOF/error/timeout", "bufferevent %d: what=0x%x",
 			(int)(v - T.v), what);
@@ -528,8 +531,8 @@ static void make_filter(int i, unsigned a, unsigned b)
 	v->out = x;
 	x.key ^= 0xa5;
 	v->in = x;
-	/* Timeouts become the filter's own: with the underlying's cleared, every event the
-	 * filter relays is an EOF or an error (eventcb). */
+	/* Timeouts become the filter's own: with the underlying's cleared, the filter relays
+	 * at most one event per direction (eventcb). */
 	bufferevent_set_timeouts(v->b, NULL, NULL);
 	struct bufferevent *f = bufferevent_filter_new(v->b, filter_in, filter_out, opts, NULL, v);
 	if (!f)
