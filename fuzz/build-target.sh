@@ -31,7 +31,7 @@ esac
 row=$(awk -v t="$target" '$1 == t' "$top/fuzz/targets.txt")
 [ -n "$row" ] || { echo "build-target.sh: unknown target '$target' (fuzz/targets.txt)" >&2; exit 2; }
 set -- $row
-srcs=$2 refsrcs=$3 libs=$4
+srcs=$2 refsrcs=$3 libs=$(echo "$4" | tr , ' ')
 [ "$libs" != - ] || libs=""
 # src_path NAME: in fuzz/targets/ unless the name has a slash (then from the top).
 src_path() { case $1 in */*) echo "$top/$1" ;; *) echo "$t/$1" ;; esac; }

@@ -11,9 +11,9 @@
 (make fuzz-repro is fuzz/repro.py, which campaigns also call for their findings.)
 
 Settings come from the environment (make puts command-line variables there): TARGET
-(evbuffer_tape), ENGINE (libfuzzer), IMPL (libevent-debian), SECONDS, JOBS (1), NAME,
-BENCH_IMPLS, LIBEVENT_SRC (fuzz the libevent tree it names instead of IMPL). The targets
-are fuzz/targets.txt, the implementations impls/impls.txt (fuzz=yes)
+(evbuffer_tape; fuzz-bench: every target unless set), ENGINE (libfuzzer), IMPL
+(libevent-debian), SECONDS, JOBS (1), NAME, BENCH_IMPLS, LIBEVENT_SRC (fuzz the libevent
+tree it names instead of IMPL). The targets are fuzz/targets.txt, the implementations impls/impls.txt (fuzz=yes)
 plus libevent-planted-<name> for each mutants/libevent/<name>.patch. The driver asks make for
 the binaries it needs (`make -s <paths>`, fuzz/fuzz.mk) and prints one line per step.
 
@@ -424,7 +424,8 @@ def bench(pairs, seconds):
         if os.path.exists(gcov_bin) and os.path.exists(srcf):
             cov = line_coverage(gcov_bin, os.path.join(cdir, "corpus"), open(srcf).read().strip())
         rows.append((target.name, impl, stats, cov))
-    files = ["buffer.c", "bufferevent.c", "bufferevent_sock.c", "bufferevent_pair.c"]
+    files = ["buffer.c", "bufferevent.c", "bufferevent_sock.c", "bufferevent_pair.c", "bufferevent_filter.c",
+             "bufferevent_ratelim.c"]
     print("\nfuzz-bench: %d s per target x implementation, libFuzzer, 1 job" % seconds)
     hdr = "%-17s %-18s %8s %7s %6s" % ("target", "impl", "exec/s", "edges", "finds") + "".join(" %18s" % f for f in files)
     print(hdr)
@@ -486,7 +487,8 @@ def cmd_min():
 
 def cmd_bench():
     seconds = number("SECONDS", 30)
-    todo = pairs(USABLE.values(), get_bench_impls())
+    # TARGET, when set, benches that target alone.
+    todo = pairs([get_target()] if setting("TARGET") else USABLE.values(), get_bench_impls())
     build([bin_path(i, t.name, e) for t, i in todo for e in ("libfuzzer", "replay", "gcov")])
     bench(todo, seconds)
     return 0

@@ -69,9 +69,12 @@ $(FUZZ_DIR)/ref/%/.source-dir: $(FUZZ_DIR)/ref/%/libevent.a
 # ref's for a target that links ref too).
 fuzz_libs = $(FUZZ_DIR)/$(1)/$(2)/.source-dir $(if $(filter $(3),$(FUZZ_REF_TARGETS)),$(FUZZ_DIR)/ref/$(2)/.source-dir)
 # fuzz_impl IMPL FLAVOUR: the implementation for build-target.sh (ref keeps its headers).
+# libevent keeps evthread_use_pthreads in libevent_pthreads (linked first: it calls into
+# libevent); ref has it in its one archive.
 fuzz_impl = $(if $(filter ref,$(1)),\
 	IMPL_CFLAGS=-Iimpls/ref/include IMPL_LIBS=$(FUZZ_DIR)/ref/$(2)/libevent.a,\
-	IMPL_CFLAGS=-I$(FUZZ_DIR)/$(1)/$(2)/include IMPL_LIBS=$(FUZZ_DIR)/$(1)/$(2)/lib/libevent.a)
+	IMPL_CFLAGS=-I$(FUZZ_DIR)/$(1)/$(2)/include \
+	IMPL_LIBS="$(FUZZ_DIR)/$(1)/$(2)/lib/libevent_pthreads.a $(FUZZ_DIR)/$(1)/$(2)/lib/libevent.a")
 # fuzz_target ENGINE FLAVOUR: the recipe.
 fuzz_target = $(FLAVOUR_ENV_$(2)) CC=$(FLAVOUR_CC_$(2)) CFLAGS="$(FUZZ_CFLAGS_$(2))" ENGINE=$(FUZZ_MAIN_$(1)) \
 	$(call fuzz_impl,$(*D),$(2)) REF_CFLAGS=-Iimpls/ref/include REF_LIBS=$(FUZZ_DIR)/ref/$(2)/libevent.a \
@@ -89,7 +92,7 @@ $(FUZZ_DIR)/bin/%-gcov: $(FUZZ_SRC) $$(call fuzz_libs,$$(*D),gcov,$$(*F))
 # check build (build/ref/lib). The shorter stem makes this rule win over the one above.
 $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_SRC) $$(if $$(filter $$*,$(FUZZ_REF_TARGETS)),$(BUILD)/ref/lib/libevent.a)
 	CC=cc CFLAGS="-O1 -g" ENGINE=replay IMPL_CFLAGS="$$(pkg-config --cflags libevent)" \
-		IMPL_LIBS="$$(pkg-config --variable=libdir libevent)/libevent.a" \
+		IMPL_LIBS="$$(pkg-config --variable=libdir libevent)/libevent_pthreads.a $$(pkg-config --variable=libdir libevent)/libevent.a" \
 		REF_CFLAGS=-Iimpls/ref/include REF_LIBS=$(BUILD)/ref/lib/libevent.a fuzz/build-target.sh $* $@
 
 # ---- commands: each runs the driver, which reads TARGET, ENGINE, IMPL, SECONDS, JOBS,
@@ -97,7 +100,7 @@ $(FUZZ_DIR)/bin/libevent/%-replay: $(FUZZ_SRC) $$(if $$(filter $$*,$(FUZZ_REF_TA
 #   make fuzz TARGET=<t> ENGINE=libfuzzer|afl IMPL=<i> SECONDS=<n> JOBS=<n> [NAME=<campaign>]
 #   make fuzz-build IMPL=<i>            every target x engine for IMPL
 #   make fuzz-min TARGET=<t> IMPL=<i>   minimise the seeds + campaign corpora of TARGET
-#   make fuzz-bench [SECONDS=30]        exec/s, edges, line coverage per target x impl
+#   make fuzz-bench [SECONDS=30] [TARGET=<t>] [BENCH_IMPLS=<i>...]   exec/s, edges, line coverage per target x impl
 #   make fuzz-soak SECONDS=3600         the no-false-positive run: time split over targets
 #   make fuzz-replay                    every corpus through the replay driver (make test)
 #   make fuzz-test-oss                  oss-fuzz-build.sh run as OSS-Fuzz runs it (make test)

@@ -26,7 +26,7 @@ fi
 # The targets of fuzz/targets.txt that do not link ref, with their corpus and dictionary.
 awk '!/^#/ && NF && $3 == "-" {print $1, $5, $6}' "$top/fuzz/targets.txt" | while read -r t corpus dict; do
 	CC=$CC CFLAGS="$CFLAGS" ENGINE="$LIB_FUZZING_ENGINE" IMPL_CFLAGS="-I$prefix/include" \
-		IMPL_LIBS="$prefix/lib/libevent.a" "$top/fuzz/build-target.sh" "$t" "$OUT/$t"
+		IMPL_LIBS="$prefix/lib/libevent_pthreads.a $prefix/lib/libevent.a" "$top/fuzz/build-target.sh" "$t" "$OUT/$t"
 	rm -rf "$OUT/$t.obj"
 	[ "$dict" = - ] || cp "$top/fuzz/dict/$dict.dict" "$OUT/$t.dict"
 	python3 - "$top/fuzz/corpus/$corpus" "$OUT/${t}_seed_corpus.zip" <<'PY'

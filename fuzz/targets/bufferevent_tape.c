@@ -1,20 +1,33 @@
 /* bufferevent_tape: a socket bufferevent over a socketpair (the other end driven by the
  * tape as the "peer") and a bufferevent pair, driven by a tape of writes, reads,
  * enable/disable, watermarks, timeouts, loop passes, frees and scripted syscall results
- * (runtime/fault.h: short writes, EAGAIN, EINTR, ECONNRESET, EPIPE, EOF).
+ * (runtime/fault.h: short writes, EAGAIN, EINTR, ECONNRESET, EPIPE, EOF); and by what
+ * goes between and around them: moving (or referencing) one bufferevent's input into
+ * another's output, a XOR filter over a bufferevent (its results chosen by the tape),
+ * flushes in every mode, rate limits, THREADSAFE bufferevents (evthread_use_pthreads) and
+ * frees with deferred callbacks pending.
  *
  * Invariants, checked after every operation and inside every callback:
- *   - four byte streams (bev->peer, peer->bev, pair0->pair1, pair1->pair0) each carry a
- *     cyclic pattern; every byte read is the next one expected (nothing lost, duplicated
- *     or reordered), and sent == received + queued in the output + in the socket (FIONREAD)
- *     + queued in the input, for every live stream;
+ *   - four byte streams (bev->peer, peer->bev, pair0->pair1, pair1->pair0): what goes in
+ *     is recorded per stream (the tape's own pattern, or the bytes moved there from
+ *     another stream's input), and every byte read is the next one expected (nothing
+ *     lost, duplicated or reordered; through a filter, XORed with its key exactly once),
+ *     and sent == received + queued in the outputs + in the socket (FIONREAD) + queued in
+ *     the inputs (a filter's and its underlying's), for every live stream;
  *   - callbacks: nothing after bufferevent_free; event flags are one of the contract's
  *     combinations (READING or WRITING with EOF, ERROR or TIMEOUT); without deferred
  *     callbacks, an EOF/error/timeout on a direction disables it, and arrives once until
- *     the direction is enabled again; the read callback runs only with the input at or
+ *     the direction is enabled again (a filter relays its underlying's event without
+ *     disabling itself, K4: once per direction); the read callback runs only with the input at or
  *     above the low watermark and the write callback with the output at or below it;
  *   - the input never grows past the read high watermark (or its length when the mark
- *     was set lower). */
+ *     was set lower, or after a flush, which ignores it);
+ *   - a filter is called with BEV_NORMAL, or with the mode of the flush in progress, and
+ *     a non-NORMAL flush of a filter returns 1 exactly when its filter returned BEV_OK;
+ *     a pair flush returns 0 (-1 once the partner is freed, H6);
+ *   - with a rate limit on the socket bufferevent, what it has read (written) since never
+ *     exceeds the bucket (checked when the implementation meters: get_max_to_read/write
+ *     is within the burst). */
 #define _GNU_SOURCE
 #include "fault.h"
 
@@ -22,6 +35,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -29,12 +43,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define NB 3        /* 0: socket bufferevent, 1 and 2: the pair */
 #define MAXOPS 96
 #define MAXIO 4096
+#define QCAP (1u << 19) /* bytes a stream may have in flight (its expected-byte ring) */
+#define MAXCFG 8        /* rate-limit configurations per input (kept until the teardown) */
+#define TICK_SEC 3600   /* a rate-limit tick: buckets refill at most once within an input */
 
 enum { S_OUT, S_IN, S_P01, S_P10, NSTREAM }; /* bev->peer, peer->bev, pair0->1, pair1->0 */
 
@@ -65,14 +83,33 @@ static const unsigned char needs_bev[BOP_COUNT] = {
 #undef X
 };
 
+/* One direction of a slot's filter: every byte it moves is XORed with key. */
+struct xform {
+	unsigned char key;
+	size_t chunk;                          /* at most this many bytes per call */
+	enum bufferevent_filter_result result; /* what every call returns (BEV_ERROR: moves nothing) */
+	int flush_mode;                        /* the mode of the flush in progress, -1: none */
+};
+
 struct bev {
 	struct bufferevent *b;
+	struct bufferevent *under; /* b is a filter over this one (freed with it), or NULL */
+	struct xform in, out;      /* the filter's directions (keys 0 without a filter) */
 	int freed, deferred, consume;
+	int relayed; /* events may come from a deferred or pair underlying: coalesced, not disabling */
 	int read_done, write_done; /* EOF/error/timeout seen, direction not re-enabled since */
+	int under_read_done, under_write_done; /* a filter relayed its underlying's event */
 	size_t rlow, rhigh, wlow;
 	size_t rlow_floor, wlow_ceil; /* read/write low mark a callback may still see */
 	size_t hi_limit;
 	int rerun_queued; /* a readcb returned at the read high watermark (E6): one re-run queued */
+};
+
+/* A rate limit on the socket bufferevent, per direction: since `base` bytes had gone
+ * through the socket, at most allow + slack may (slack: one refill at a tick boundary). */
+struct bucket {
+	unsigned long base;
+	size_t allow, slack;
 };
 
 static struct {
@@ -80,10 +117,24 @@ static struct {
 	int sv[2];
 	struct bev v[NB];
 	unsigned long sent[NSTREAM], got[NSTREAM];
+	/* refs[s]: streams whose input multicast chains in stream s's buffers may reference
+	 * (evbuffer_add_buffer_reference into a pair side's output), as a bit mask */
+	unsigned refs[NSTREAM];
 	int peer_shut;
 	int step, code, waits, faults;
+	struct ev_token_bucket_cfg *cfg[MAXCFG];
+	int ncfg;
+	int rate_limited, metered; /* the socket bufferevent has a limit; the implementation meters */
+	struct bucket rd, wr;
 	unsigned char buf[MAXIO];
 } T;
+
+/* What each stream should deliver: byte k of stream s is expect[s][k % QCAP] (a stream
+ * never has more than QCAP bytes in flight). Outside T, which is cleared per input, and
+ * mapped rather than static or malloc'd: LeakSanitizer scans globals and heap blocks for
+ * pointers on every leak check, and 2 MiB of stream bytes halved the exec/s. */
+static unsigned char (*expect)[QCAP];
+static unsigned char filter_buf[1 << 15]; /* the largest filter chunk */
 
 static unsigned char pat(int stream, unsigned long k)
 {
@@ -103,27 +154,65 @@ static void fail(const char *what, const char *fmt, ...)
 	abort();
 }
 
-/* Bytes arriving on a stream must be the next ones of its pattern. */
-static void arrive(int s, const unsigned char *d, size_t n)
+static unsigned char expected(int s, unsigned long k)
+{
+	return expect[s][k % QCAP];
+}
+
+static size_t stream_room(int s)
+{
+	return QCAP - (T.sent[s] - T.got[s]);
+}
+
+/* n bytes enter stream s (XORed with key: a filter they will pass through). The caller
+ * checked stream_room. */
+static void stream_put(int s, const unsigned char *d, size_t n, unsigned char key)
 {
 	for (size_t i = 0; i < n; i++)
-		if (d[i] != pat(s, T.got[s] + i))
+		expect[s][(T.sent[s] + i) % QCAP] = d[i] ^ key;
+	T.sent[s] += n;
+}
+
+/* Bytes arriving on a stream (through a filter with key) must be the next ones it carries. */
+static void arrive(int s, unsigned char key, const unsigned char *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != (expected(s, T.got[s] + i) ^ key))
 			fail("byte lost, duplicated or reordered", "stream %d byte %lu: %02x, expected %02x",
-				s, T.got[s] + i, d[i], pat(s, T.got[s] + i));
+				s, T.got[s] + i, d[i], expected(s, T.got[s] + i) ^ key);
 	T.got[s] += n;
 }
 
 static int in_stream(int i) { return i == 0 ? S_IN : i == 1 ? S_P10 : S_P01; }
 static int out_stream(int i) { return i == 0 ? S_OUT : i == 1 ? S_P01 : S_P10; }
 
+/* What a slot holds in its output (input): the filter's and its underlying's. */
+static size_t queued_out(const struct bev *v)
+{
+	return evbuffer_get_length(bufferevent_get_output(v->b)) +
+		(v->under ? evbuffer_get_length(bufferevent_get_output(v->under)) : 0);
+}
+
+static size_t queued_in(const struct bev *v)
+{
+	return evbuffer_get_length(bufferevent_get_input(v->b)) +
+		(v->under ? evbuffer_get_length(bufferevent_get_input(v->under)) : 0);
+}
+
+/* After the input was drained outside the watermark logic: the mark holds from here. */
+static void reset_hi_limit(struct bev *v)
+{
+	size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
+	v->hi_limit = v->rhigh > len ? v->rhigh : len;
+}
+
 static void consume(int i)
 {
 	struct bev *v = &T.v[i];
 	size_t n;
 	while ((n = bufferevent_read(v->b, T.buf, sizeof T.buf)) > 0)
-		arrive(in_stream(i), T.buf, n);
-	size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
-	v->hi_limit = v->rhigh > len ? v->rhigh : len;
+		arrive(in_stream(i), v->in.key, T.buf, n);
+	reset_hi_limit(v);
 }
 
 static struct bev *cb_bev(void *arg, const char *cbname)
@@ -174,8 +263,9 @@ static void eventcb(struct bufferevent *b, short what, void *arg)
 	struct bev *v = cb_bev(arg, "event");
 	short dir = what & (BEV_EVENT_READING | BEV_EVENT_WRITING);
 	short kind = what & ~dir;
-	/* Deferred events are coalesced: a deferred call may carry the union of several. */
-	if (v->deferred) {
+	/* Deferred events are coalesced: a deferred call may carry the union of several; a
+	 * filter relays a deferred (or pair) underlying's calls as they come. */
+	if (v->deferred || v->relayed) {
 		if (!dir || !kind || (kind & ~(BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
 			fail("event flags outside the contract", "bufferevent %d (deferred): what=0x%x",
 				(int)(v - T.v), what);
@@ -185,11 +275,25 @@ static void eventcb(struct bufferevent *b, short what, void *arg)
 	    (kind != BEV_EVENT_EOF && kind != BEV_EVENT_ERROR && kind != BEV_EVENT_TIMEOUT))
 		fail("event flags outside the contract", "bufferevent %d: what=0x%x", (int)(v - T.v), what);
 	int *done = dir == BEV_EVENT_READING ? &v->read_done : &v->write_done;
+	short ev = dir == BEV_EVENT_READING ? EV_READ : EV_WRITE;
+	/* A filter relays its underlying's events with its own direction left on (K4); the
+	 * underlying's direction is off for good after one, so that comes once per direction.
+	 * The filter's own timeouts disable it first. Any event with the direction on is thus
+	 * relayed, and so is any but a first timeout with it off. (The underlying's timeouts
+	 * are cleared when the filter is made, but one that expired before and waits in the
+	 * active queue, a loop pass having broken off first, still comes.) */
+	if (v->under && ((bufferevent_get_enabled(b) & ev) || kind != BEV_EVENT_TIMEOUT || *done)) {
+		int *seen = dir == BEV_EVENT_READING ? &v->under_read_done : &v->under_write_done;
+		if (*seen)
+			fail("second event relayed from the underlying", "bufferevent %d: what=0x%x",
+				(int)(v - T.v), what);
+		*seen = 1;
+		return;
+	}
 	if (*done)
 		fail("second EOF/error/timeout without re-enabling", "bufferevent %d: what=0x%x",
 			(int)(v - T.v), what);
 	*done = 1;
-	short ev = dir == BEV_EVENT_READING ? EV_READ : EV_WRITE;
 	if (bufferevent_get_enabled(b) & ev)
 		fail("direction still enabled after EOF/error/timeout", "bufferevent %d: what=0x%x",
 			(int)(v - T.v), what);
@@ -203,16 +307,35 @@ static size_t inflight(int fd)
 	return (size_t)n;
 }
 
+/* Bytes through the socket in each direction, from the stream counts. */
+static unsigned long socket_read(void) { return T.sent[S_IN] - inflight(T.sv[0]); }
+static unsigned long socket_written(void) { return T.got[S_OUT] + inflight(T.sv[1]); }
+
+static void check_bucket(const struct bucket *k, unsigned long moved, const char *what)
+{
+	if (moved - k->base > k->allow + k->slack)
+		fail(what, "%lu bytes since the limit was set, bucket %zu (+ one refill %zu)",
+			moved - k->base, k->allow, k->slack);
+}
+
+static void check_rate_limit(void)
+{
+	if (!T.rate_limited || !T.metered || T.v[0].freed)
+		return;
+	check_bucket(&T.rd, socket_read(), "rate-limited reads exceed the bucket");
+	check_bucket(&T.wr, socket_written(), "rate-limited writes exceed the bucket");
+}
+
 static void check_streams(void)
 {
 	struct bev *s = &T.v[0], *p0 = &T.v[1], *p1 = &T.v[2];
 	if (!s->freed) {
-		size_t out = evbuffer_get_length(bufferevent_get_output(s->b));
+		size_t out = queued_out(s);
 		size_t wire = inflight(T.sv[1]);
 		if (T.sent[S_OUT] != T.got[S_OUT] + wire + out)
 			fail("bytes written do not add up", "sent %lu = peer got %lu + in socket %zu + output %zu",
 				T.sent[S_OUT], T.got[S_OUT], wire, out);
-		size_t in = evbuffer_get_length(bufferevent_get_input(s->b));
+		size_t in = queued_in(s);
 		wire = inflight(T.sv[0]);
 		if (T.sent[S_IN] != T.got[S_IN] + wire + in)
 			fail("bytes read do not add up", "peer sent %lu = got %lu + in socket %zu + input %zu",
@@ -222,13 +345,15 @@ static void check_streams(void)
 		for (int d = 0; d < 2; d++) {
 			struct bev *a = d ? p1 : p0, *b = d ? p0 : p1;
 			int st = d ? S_P10 : S_P01;
-			size_t out = evbuffer_get_length(bufferevent_get_output(a->b));
-			size_t in = evbuffer_get_length(bufferevent_get_input(b->b));
+			size_t out = queued_out(a), in = queued_in(b);
 			if (T.sent[st] != T.got[st] + out + in)
 				fail("pair bytes do not add up", "stream %d: sent %lu = got %lu + output %zu + input %zu",
 					st, T.sent[st], T.got[st], out, in);
+			if (!out && !in)
+				T.refs[st] = 0; /* both buffers empty: no chain of the stream is left */
 		}
 	}
+	check_rate_limit();
 	for (int i = 0; i < NB; i++) {
 		struct bev *v = &T.v[i];
 		if (v->freed || !v->rhigh)
@@ -270,6 +395,268 @@ static size_t iosize(unsigned b)
 	return b < 224 ? b : (size_t)(b - 223) * 128;
 }
 
+static void free_slot(int i)
+{
+	T.v[i].freed = 1;
+	bufferevent_free(T.v[i].b); /* a filter takes its underlying with it (CLOSE_ON_FREE) */
+}
+
+/* ---- moving one bufferevent's input into another's output ---- */
+
+/* Is the graph "stream s's buffers hold multicast chains referencing stream t's input"
+ * cyclic? A buffer holding chains that reference itself, directly or through others, is
+ * never freed (F3, fuzz/findings/multicast-cycle-leak.tape): the tape avoids that. */
+static int refs_cyclic(const unsigned *refs)
+{
+	unsigned reach[NSTREAM];
+	memcpy(reach, refs, sizeof reach);
+	for (int round = 0; round < NSTREAM; round++)
+		for (int s = 0; s < NSTREAM; s++)
+			for (int t = 0; t < NSTREAM; t++)
+				if (reach[s] & (1u << t))
+					reach[s] |= reach[t];
+	for (int s = 0; s < NSTREAM; s++)
+		if (reach[s] & (1u << s))
+			return 1;
+	return 0;
+}
+
+/* Slot i's input into slot j's output, as a proxy forwards: evbuffer_add_buffer, or
+ * evbuffer_add_buffer_reference (the input keeps its bytes). The model moves first: a
+ * callback inside the call may read either stream. */
+static void move_input(int i, int j, int by_ref)
+{
+	struct bev *v = &T.v[i], *w = &T.v[j];
+	if (w->freed)
+		return;
+	struct evbuffer *src = bufferevent_get_input(v->b), *dst = bufferevent_get_output(w->b);
+	int s = in_stream(i), d = out_stream(j);
+	size_t n = evbuffer_get_length(src);
+	/* Chains stay chains only into a pair side's output (a socket writes them, a filter
+	 * copies), and only an unfiltered input holds any (a filter's input has its copies). */
+	unsigned refs[NSTREAM];
+	memcpy(refs, T.refs, sizeof refs);
+	if (j != 0 && !w->under)
+		refs[d] |= by_ref ? 1u << s : v->under ? 0 : T.refs[s];
+	if (refs_cyclic(refs))
+		return;
+	size_t after = T.sent[d] - T.got[d] + n - (s == d && !by_ref ? n : 0);
+	if (after > QCAP)
+		return;
+	/* Forward, byte by byte: with s == d the ring only overwrites bytes already copied. */
+	unsigned long from = T.got[s], at = T.sent[d];
+	for (size_t k = 0; k < n; k++)
+		expect[d][(at + k) % QCAP] = expected(s, from + k) ^ v->in.key ^ w->out.key;
+	unsigned before[NSTREAM];
+	memcpy(before, T.refs, sizeof before);
+	T.sent[d] += n;
+	if (!by_ref)
+		T.got[s] += n;
+	memcpy(T.refs, refs, sizeof refs);
+	size_t dst_len = evbuffer_get_length(dst);
+	int r = by_ref ? evbuffer_add_buffer_reference(dst, src) : evbuffer_add_buffer(dst, src);
+	if (r != 0) {
+		/* libevent refuses to reference a source holding multicast chains (I54) */
+		if (!by_ref || v->under || !before[s])
+			fail("evbuffer_add_buffer failed", "%s from bufferevent %d's input (%zu bytes) into %d's output",
+				by_ref ? "reference" : "move", i, n, j);
+		if (evbuffer_get_length(dst) != dst_len || evbuffer_get_length(src) != n)
+			fail("a refused add_buffer_reference changed a buffer", "source %zu -> %zu, destination %zu -> %zu",
+				n, evbuffer_get_length(src), dst_len, evbuffer_get_length(dst));
+		T.sent[d] -= n;
+		memcpy(T.refs, before, sizeof before);
+		return;
+	}
+	if (!by_ref)
+		reset_hi_limit(v);
+}
+
+/* ---- the filter ---- */
+
+/* Moves up to chunk bytes (never more than dst_limit) from src to dst, each XORed with
+ * the key, and returns the result the tape chose; BEV_ERROR moves nothing (so what K11
+ * says stays where it was). */
+static enum bufferevent_filter_result xor_move(struct xform *x, struct evbuffer *src, struct evbuffer *dst,
+	ev_ssize_t limit, enum bufferevent_flush_mode mode)
+{
+	if (mode != BEV_NORMAL && (int)mode != x->flush_mode)
+		fail("filter called with a mode no flush asked for", "mode %d, flush in progress %d",
+			(int)mode, x->flush_mode);
+	if (x->result == BEV_ERROR)
+		return BEV_ERROR;
+	size_t n = evbuffer_get_length(src);
+	if (n > x->chunk)
+		n = x->chunk;
+	if (limit >= 0 && (size_t)limit < n)
+		n = (size_t)limit;
+	else if (limit < -1)
+		n = 0;
+	if (evbuffer_remove(src, filter_buf, n) != (int)n)
+		fail("filter: evbuffer_remove fell short", "%zu bytes", n);
+	for (size_t k = 0; k < n; k++)
+		filter_buf[k] ^= x->key;
+	if (evbuffer_add(dst, filter_buf, n) != 0)
+		fail("filter: evbuffer_add failed", "%zu bytes", n);
+	return x->result;
+}
+
+static enum bufferevent_filter_result filter_in(struct evbuffer *src, struct evbuffer *dst,
+	ev_ssize_t limit, enum bufferevent_flush_mode mode, void *ctx)
+{
+	return xor_move(&((struct bev *)ctx)->in, src, dst, limit, mode);
+}
+
+static enum bufferevent_filter_result filter_out(struct evbuffer *src, struct evbuffer *dst,
+	ev_ssize_t limit, enum bufferevent_flush_mode mode, void *ctx)
+{
+	return xor_move(&((struct bev *)ctx)->out, src, dst, limit, mode);
+}
+
+/* Wrap slot i's bufferevent in the tape's filter (once): output key a, input key a ^ 0xa5;
+ * b: bit 0 DEFER_CALLBACKS, bit 1 THREADSAFE, bit 2 UNLOCK_CALLBACKS (with both), chunk
+ * 16 << (b >> 4), at most filter_buf (smaller chunks only slow the loop down: a 4096-byte
+ * write through 1-byte chunks is 4096 calls and writecbs). The slot is the filter from
+ * then on, with fresh watermarks. */
+static void make_filter(int i, unsigned a, unsigned b)
+{
+	struct bev *v = &T.v[i];
+	if (v->under)
+		return;
+	int defer = b & 1, safe = (b >> 1) & 1;
+	int opts = BEV_OPT_CLOSE_ON_FREE | (defer ? BEV_OPT_DEFER_CALLBACKS : 0) | (safe ? BEV_OPT_THREADSAFE : 0) |
+		((b & 4) && defer && safe ? BEV_OPT_UNLOCK_CALLBACKS : 0);
+	size_t chunk = (size_t)16 << (b >> 4);
+	struct xform x = { .key = (unsigned char)a, .chunk = chunk < sizeof filter_buf ? chunk : sizeof filter_buf,
+		.result = BEV_OK, .flush_mode = -1 };
+	v->out = x;
+	x.key ^= 0xa5;
+	v->in = x;
+	/* Timeouts become the filter's own: with the underlying's cleared, the filter relays
+	 * at most one event per direction (eventcb). */
+	bufferevent_set_timeouts(v->b, NULL, NULL);
+	struct bufferevent *f = bufferevent_filter_new(v->b, filter_in, filter_out, opts, NULL, v);
+	if (!f)
+		fail("bufferevent_filter_new failed", "over bufferevent %d, options 0x%x", i, opts);
+	int under_deferred = v->deferred;
+	struct bev fresh = { .b = f, .under = v->b, .in = v->in, .out = v->out, .consume = v->consume,
+		.deferred = defer, .relayed = under_deferred || i != 0 };
+	*v = fresh;
+	bufferevent_setcb(f, readcb, writecb, eventcb, v);
+}
+
+static void set_filter_result(struct bev *v, unsigned a, unsigned b)
+{
+	static const enum bufferevent_filter_result results[] = { BEV_OK, BEV_NEED_MORE, BEV_ERROR };
+	if (!v->under)
+		return;
+	if (b % 4 != 2)
+		v->in.result = results[a % 3];
+	if (b % 4 != 1)
+		v->out.result = results[a % 3];
+}
+
+/* ---- flush ---- */
+
+/* bufferevent_flush(a % 3: READ, WRITE, both; b % 3: NORMAL, FLUSH, FINISHED). */
+static void flush(int i, unsigned a, unsigned b)
+{
+	static const short io[] = { EV_READ, EV_WRITE, EV_READ | EV_WRITE };
+	static const enum bufferevent_flush_mode modes[] = { BEV_NORMAL, BEV_FLUSH, BEV_FINISHED };
+	struct bev *v = &T.v[i];
+	short what = io[a % 3];
+	enum bufferevent_flush_mode mode = modes[b % 3];
+	v->in.flush_mode = v->out.flush_mode = (int)mode;
+	int r = bufferevent_flush(v->b, what, mode);
+	v->in.flush_mode = v->out.flush_mode = -1;
+	if (v->under) {
+		/* K10: outside BEV_NORMAL the filter is called at least once per direction asked for */
+		int ok = ((what & EV_READ) && v->in.result == BEV_OK) || ((what & EV_WRITE) && v->out.result == BEV_OK);
+		if (mode != BEV_NORMAL ? r != ok : r != 0 && r != 1)
+			fail("filter flush returned the wrong value", "bufferevent %d, iotype %d, mode %d: %d, expected %d",
+				i, what, (int)mode, r, ok);
+	} else if (i != 0) {
+		/* H6/H10: 0; -1 once the partner is gone (which a free with deferred callbacks
+		 * pending postpones to the loop, so a freed partner may still answer 0) */
+		if (r != 0 && !(r == -1 && T.v[3 - i].freed))
+			fail("pair flush returned the wrong value", "bufferevent %d, iotype %d, mode %d: %d",
+				i, what, (int)mode, r);
+	}
+	for (int k = 0; k < NB; k++) /* a flush ignores the read high watermark (H11, K10) */
+		if (!T.v[k].freed)
+			reset_hi_limit(&T.v[k]);
+}
+
+/* ---- rate limits ---- */
+
+static void bucket_set(struct bucket *k, unsigned long now, size_t rate, size_t burst, int reinit)
+{
+	if (reinit) { /* libevent only clips the bucket to the new burst */
+		size_t left = k->allow + k->slack - (now - k->base);
+		k->allow = left < burst ? left : burst;
+	} else {
+		k->allow = rate;
+	}
+	k->base = now;
+	k->slack = rate;
+}
+
+/* a == 0: bufferevent_set_rate_limit(NULL); else read rate iosize(a), write rate
+ * iosize(b) + 1, bursts twice the rates, a tick of TICK_SEC. Only socket bufferevents
+ * meter, so only a limit set on the socket bufferevent itself is checked. */
+static void rate_limit(int i, unsigned a, unsigned b)
+{
+	struct bev *v = &T.v[i];
+	int on_socket = i == 0 && !v->under;
+	if (!a) {
+		if (bufferevent_set_rate_limit(v->b, NULL) != 0)
+			fail("bufferevent_set_rate_limit(NULL) failed", "bufferevent %d", i);
+		if (on_socket)
+			T.rate_limited = 0;
+		return;
+	}
+	if (T.ncfg == MAXCFG)
+		return;
+	static const struct timeval tick = { TICK_SEC, 0 };
+	size_t rr = iosize(a), wr = iosize(b) + 1;
+	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(rr, 2 * rr, wr, 2 * wr, &tick);
+	if (!cfg)
+		fail("ev_token_bucket_cfg_new failed", "rates %zu, %zu", rr, wr);
+	T.cfg[T.ncfg++] = cfg; /* used, not copied: freed after the bufferevents */
+	if (bufferevent_set_rate_limit(v->b, cfg) != 0)
+		fail("bufferevent_set_rate_limit failed", "bufferevent %d", i);
+	if (!on_socket)
+		return;
+	bucket_set(&T.rd, socket_read(), rr, 2 * rr, T.rate_limited);
+	bucket_set(&T.wr, socket_written(), wr, 2 * wr, T.rate_limited);
+	T.rate_limited = 1;
+	/* An implementation that keeps the limit without metering (ref) reports its usual maximum. */
+	T.metered = bufferevent_get_max_to_read(v->b) <= (ev_ssize_t)(2 * rr) &&
+		bufferevent_get_max_to_write(v->b) <= (ev_ssize_t)(2 * wr);
+}
+
+/* ---- free with deferred callbacks pending ---- */
+
+/* Queue deferred callbacks (a: bit 0 readcb, bit 1 writecb, bit 2 eventcb with EOF,
+ * while writing when bit 3; b bit 0: ignoring the watermarks), then free the bufferevent
+ * before the loop runs them: none may reach it. */
+static void trigger_free(int i, unsigned a, unsigned b)
+{
+	struct bev *v = &T.v[i];
+	int opts = BEV_TRIG_DEFER_CALLBACKS | (b & 1 ? BEV_TRIG_IGNORE_WATERMARKS : 0);
+	short io = (short)((a & 1 ? EV_READ : 0) | (a & 2 ? EV_WRITE : 0));
+	if (io)
+		bufferevent_trigger(v->b, io, opts);
+	if (a & 4)
+		bufferevent_trigger_event(v->b, (short)(BEV_EVENT_EOF | (a & 8 ? BEV_EVENT_WRITING : BEV_EVENT_READING)),
+			opts);
+	free_slot(i);
+}
+
+/* ---- one input ---- */
+
+/* opts: bit 0 poll instead of epoll, bit 1 the socket bufferevent defers callbacks, bit 2
+ * the pair asks for it too, bits 3-5 each slot consumes in its readcb, bit 6 the socket
+ * bufferevent is THREADSAFE, bit 7 the pair is. */
 static void setup(unsigned opts)
 {
 	memset(&T, 0, sizeof T);
@@ -284,11 +671,11 @@ static void setup(unsigned opts)
 	/* libevent's bufferevent_pair_new always adds BEV_OPT_DEFER_CALLBACKS, so the
 	 * inline-callback checks never apply to the pair; bit 2 still asks for it explicitly. */
 	T.v[1].deferred = T.v[2].deferred = 1;
-	int pair_defer = !!(opts & 4);
-	T.v[0].b = bufferevent_socket_new(T.base, T.sv[0],
-		BEV_OPT_CLOSE_ON_FREE | (T.v[0].deferred ? BEV_OPT_DEFER_CALLBACKS : 0));
+	int pair_opts = (opts & 4 ? BEV_OPT_DEFER_CALLBACKS : 0) | (opts & 0x80 ? BEV_OPT_THREADSAFE : 0);
+	T.v[0].b = bufferevent_socket_new(T.base, T.sv[0], BEV_OPT_CLOSE_ON_FREE |
+		(T.v[0].deferred ? BEV_OPT_DEFER_CALLBACKS : 0) | (opts & 0x40 ? BEV_OPT_THREADSAFE : 0));
 	struct bufferevent *pair[2];
-	if (!T.v[0].b || bufferevent_pair_new(T.base, pair_defer ? BEV_OPT_DEFER_CALLBACKS : 0, pair))
+	if (!T.v[0].b || bufferevent_pair_new(T.base, pair_opts, pair))
 		abort();
 	T.v[1].b = pair[0];
 	T.v[2].b = pair[1];
@@ -301,15 +688,15 @@ static void setup(unsigned opts)
 static void teardown(void)
 {
 	for (int i = 0; i < NB; i++)
-		if (!T.v[i].freed) {
-			T.v[i].freed = 1;
-			bufferevent_free(T.v[i].b);
-		}
+		if (!T.v[i].freed)
+			free_slot(i);
 	/* Let deferred callbacks and frees finish (a callback still pending when the base is
 	 * freed keeps its bufferevent alive: a leak of the harness's making). */
 	for (int k = 0; k < 4; k++)
 		loop_pass();
 	event_base_free(T.base);
+	for (int k = 0; k < T.ncfg; k++)
+		ev_token_bucket_cfg_free(T.cfg[k]);
 	close(T.sv[1]);
 	bc_fault_reset();
 	memset(&T, 0, sizeof T); /* so LeakSanitizer does not count freed objects as reachable */
@@ -326,6 +713,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!once) {
 		signal(SIGPIPE, SIG_IGN); /* libevent writes without MSG_NOSIGNAL */
 		event_set_log_callback(quiet);
+		/* Lock callbacks, before any base: THREADSAFE bufferevents need them. */
+		if (evthread_use_pthreads() != 0)
+			abort();
+		expect = mmap(NULL, sizeof *expect * NSTREAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (expect == MAP_FAILED)
+			abort();
 		once = 1;
 	}
 	const uint8_t *p = data;
@@ -344,35 +737,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case BOP_WRITE: { /* bufferevent_write */
 			size_t k = iosize(a);
 			int s = out_stream(i);
+			if (k > stream_room(s))
+				break;
 			for (size_t j = 0; j < k; j++)
 				T.buf[j] = pat(s, T.sent[s] + j);
+			stream_put(s, T.buf, k, v->out.key); /* before: a callback inside may read */
 			if (bufferevent_write(v->b, T.buf, k) != 0)
 				fail("bufferevent_write failed", "bufferevent %d, %zu bytes", i, k);
-			T.sent[s] += k;
 			break;
 		}
 		case BOP_READ: { /* bufferevent_read */
 			size_t k = bufferevent_read(v->b, T.buf, iosize(a));
-			arrive(in_stream(i), T.buf, k);
-			size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
-			v->hi_limit = v->rhigh > len ? v->rhigh : len;
+			arrive(in_stream(i), v->in.key, T.buf, k);
+			reset_hi_limit(v);
 			break;
 		}
 		case BOP_PEER_WRITE: { /* the peer writes */
 			if (T.v[0].freed)
 				break;
 			size_t k = iosize(a);
+			if (k > stream_room(S_IN))
+				break;
 			for (size_t j = 0; j < k; j++)
 				T.buf[j] = pat(S_IN, T.sent[S_IN] + j);
 			ssize_t w = send(T.sv[1], T.buf, k, MSG_NOSIGNAL);
 			if (w > 0)
-				T.sent[S_IN] += (size_t)w;
+				stream_put(S_IN, T.buf, (size_t)w, 0);
 			break;
 		}
 		case BOP_PEER_READ: { /* the peer reads */
 			ssize_t r = recv(T.sv[1], T.buf, iosize(a) ? iosize(a) : 1, 0);
 			if (r > 0)
-				arrive(S_OUT, T.buf, (size_t)r);
+				arrive(S_OUT, 0, T.buf, (size_t)r);
 			break;
 		}
 		case BOP_ENABLE:
@@ -454,11 +850,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			T.peer_shut = 1;
 			break;
 		case BOP_FREE: /* free */
-			v->freed = 1;
-			bufferevent_free(v->b);
+			free_slot(i);
 			break;
 		case BOP_CONSUME:
 			v->consume = a & 1;
+			break;
+		case BOP_MOVE_INPUT: /* a % 3: the slot whose output gets the input; a / 3 odd: by reference */
+			move_input(i, (int)(a % NB), (a / NB) & 1);
+			break;
+		case BOP_FILTER:
+			make_filter(i, a, b);
+			break;
+		case BOP_FILTER_RESULT: /* a % 3: OK, NEED_MORE, ERROR; b % 4: 1 input only, 2 output only */
+			set_filter_result(v, a, b);
+			break;
+		case BOP_FLUSH:
+			flush(i, a, b);
+			break;
+		case BOP_RATE_LIMIT:
+			rate_limit(i, a, b);
+			break;
+		case BOP_TRIGGER_FREE:
+			trigger_free(i, a, b);
 			break;
 		}
 		check_streams();
