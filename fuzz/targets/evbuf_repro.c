@@ -50,7 +50,8 @@ static struct {
 	int region_cleanup[MAXOPS]; /* expected cleanup calls per region: 1 or 0; -1: no cleanup */
 	const struct op *pending;  /* a step whose call is not written yet */
 	int pending_step;
-	int steps, ended, done;
+	size_t tape_len;
+	int ended, done;
 	const char *title;
 } R;
 
@@ -74,7 +75,7 @@ void repro_begin(size_t tape_len)
 		exit(2);
 	}
 	R.title = getenv("BEVCONF_REPRO_TITLE");
-	R.steps = (int)tape_len; /* only for the header */
+	R.tape_len = tape_len; /* only for the header */
 	for (int i = 0; i < NBUF; i++)
 		strcpy(R.content[i], "\"\"");
 	memset(R.cbbuf, -1, sizeof R.cbbuf);
@@ -153,6 +154,15 @@ static const char *eol_style(int s, char *buf, size_t sz)
 	if (s >= 0 && s < 5)
 		return eol_styles[s];
 	snprintf(buf, sz, "(enum evbuffer_eol_style)%d /* no such style */", s);
+	return buf;
+}
+
+/* A size argument: SIZE_MAX, or the number. */
+static const char *size_arg(size_t n, char *buf, size_t sz)
+{
+	if (n == (size_t)-1)
+		return "SIZE_MAX";
+	snprintf(buf, sz, "%zu", n);
 	return buf;
 }
 
@@ -235,18 +245,18 @@ static void emit(int step, const struct op *op, const struct obs *want)
 				ptr_arg("p", b, op->pos, p1, sizeof p1), op->n);
 		else
 			CALL(want->ret, "evbuffer_%s(b[%d], out, %s)", op->code == OP_REMOVE ? "remove" : "copyout",
-				b, op->n == (size_t)-1 ? "SIZE_MAX" : (snprintf(st, sizeof st, "%zu", op->n), st));
+				b, size_arg(op->n, st, sizeof st));
 		if (want && want->out_len)
 			W("\texpect_bytes(\"the bytes it returned\", out, %zu, %s, %zu);\n", want->out_len,
 				lit(want->out, want->out_len), want->out_len);
 		break;
 	case OP_REMOVE_BUFFER:
 		CALL(want->ret, "evbuffer_remove_buffer(b[%d], b[%d], %s)", b, b2,
-			op->n == (size_t)-1 ? "SIZE_MAX" : (snprintf(st, sizeof st, "%zu", op->n), st));
+			size_arg(op->n, st, sizeof st));
 		break;
 	case OP_DRAIN:
 		CALL(want->ret, "evbuffer_drain(b[%d], %s)", b,
-			op->n == (size_t)-1 ? "SIZE_MAX" : (snprintf(st, sizeof st, "%zu", op->n), st));
+			size_arg(op->n, st, sizeof st));
 		break;
 	case OP_PULLUP:
 		W("\tu = evbuffer_pullup(b[%d], %zd);\n", b, op->sn);
@@ -341,7 +351,7 @@ static void emit(int step, const struct op *op, const struct obs *want)
 		break;
 	case OP_EXPAND:
 		CALL(want->ret, "evbuffer_expand(b[%d], %s)", b,
-			op->flag ? "SIZE_MAX" : (snprintf(st, sizeof st, "%zu", op->n), st));
+			size_arg(op->flag ? (size_t)-1 : op->n, st, sizeof st));
 		break;
 	case OP_FREEZE:
 	case OP_UNFREEZE:
@@ -737,11 +747,11 @@ static void finish(void)
 	fflush(R.b);
 	FILE *f = R.out;
 	fprintf(f, "/* %s\n *\n", R.title ? R.title : "a bevconf evbuffer_tape finding");
-	fprintf(f, " * Written by bevconf (make fuzz-repro) from an evbuffer_tape input of %d bytes.\n"
+	fprintf(f, " * Written by bevconf (make fuzz-repro) from an evbuffer_tape input of %zu bytes.\n"
 		" * It calls only libevent's public API, step by step as the tape decoded, and checks\n"
 		" * each result against what bevconf's model of libevent's contract expects. It exits\n"
 		" * 1 at the first unexpected result (printing expected and got), 0 when there is none.\n"
-		" *   cc repro.c $(pkg-config --cflags --libs libevent) && ./a.out */\n", R.steps);
+		" *   cc repro.c $(pkg-config --cflags --libs libevent) && ./a.out */\n", R.tape_len);
 	fprintf(f, "#include <event2/buffer.h>\n#include <event2/event.h>\n#include <stdarg.h>\n"
 		"#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
 	fputs(core, f);
