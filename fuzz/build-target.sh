@@ -20,7 +20,8 @@ IMPL_CFLAGS=${IMPL_CFLAGS:-}
 IMPL_LIBS=${IMPL_LIBS:-}
 obj=$out.obj
 rm -rf "$obj" && mkdir -p "$obj"
-cc_() { $CC -std=gnu11 $CFLAGS -I"$t" -I"$top/runtime" "$@"; }
+# BEVCONF_TOP: where a C writer finds the sources it embeds (fuzz/targets/bev_repro.c).
+cc_() { $CC -std=gnu11 $CFLAGS -I"$t" -I"$top/runtime" -DBEVCONF_TOP="\"$top\"" "$@"; }
 
 case $ENGINE in
 replay) cc_ -c "$top/fuzz/replay.c" -o "$obj/replay.o"; eng="$obj/replay.o" ;;

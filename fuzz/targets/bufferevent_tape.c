@@ -1,386 +1,13 @@
-/* bufferevent_tape: a socket bufferevent over a socketpair (the other end driven by the
- * tape as the "peer") and a bufferevent pair, driven by a tape of writes, reads,
- * enable/disable, watermarks, timeouts, loop passes, frees and scripted syscall results
- * (runtime/fault.h: short writes, EAGAIN, EINTR, ECONNRESET, EPIPE, EOF); and by what
- * goes between and around them: moving (or referencing) one bufferevent's input into
- * another's output, a XOR filter over a bufferevent (its results chosen by the tape),
- * flushes in every mode, rate limits, THREADSAFE bufferevents (evthread_use_pthreads) and
- * frees with deferred callbacks pending.
+/* bufferevent_tape: the fuzz target over bev_model.c's operations (what they do and the
+ * invariants checked is that file's header).
  *
- * Invariants, checked after every operation and inside every callback:
- *   - four byte streams (bev->peer, peer->bev, pair0->pair1, pair1->pair0): what goes in
- *     is recorded per stream (the tape's own pattern, or the bytes moved there from
- *     another stream's input), and every byte read is the next one expected (nothing
- *     lost, duplicated or reordered; through a filter, XORed with its key exactly once),
- *     and sent == received + queued in the outputs + in the socket (FIONREAD) + queued in
- *     the inputs (a filter's and its underlying's), for every live stream;
- *   - callbacks: nothing after bufferevent_free; event flags are one of the contract's
- *     combinations (READING or WRITING with EOF, ERROR or TIMEOUT); without deferred
- *     callbacks, an EOF/error/timeout on a direction disables it, and arrives once until
- *     the direction is enabled again (a filter relays its underlying's event without
- *     disabling itself, K4: once per direction); the read callback runs only with the input at or
- *     above the low watermark and the write callback with the output at or below it;
- *   - the input never grows past the read high watermark (or its length when the mark
- *     was set lower, or after a flush, which ignores it);
- *   - a filter is called with BEV_NORMAL, or with the mode of the flush in progress, and
- *     a non-NORMAL flush of a filter returns 1 exactly when its filter returned BEV_OK;
- *     a pair flush returns 0 (-1 once the partner is freed, H6);
- *   - with a rate limit on the socket bufferevent, what it has read (written) since never
- *     exceeds the bucket (checked when the implementation meters: get_max_to_read/write
- *     is within the burst). */
-#define _GNU_SOURCE
-#include "fault.h"
-
-#include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/thread.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#define NB 3        /* 0: socket bufferevent, 1 and 2: the pair */
-#define MAXOPS 96
-#define MAXIO 4096
-#define QCAP (1u << 19) /* bytes a stream may have in flight (its expected-byte ring) */
-#define MAXCFG 8        /* rate-limit configurations per input (kept until the teardown) */
-#define TICK_SEC 3600   /* a rate-limit tick: buckets refill at most once within an input */
-
-enum { S_OUT, S_IN, S_P01, S_P10, NSTREAM }; /* bev->peer, peer->bev, pair0->1, pair1->0 */
-
-/* The operations: bufferevent_ops.def. BOP_COUNT is the number of rows; row k is byte k. */
-enum {
-#define X(name, byte, str, needs_bev) BOP_##name = byte,
-#include "bufferevent_ops.def"
-#undef X
-};
-enum {
-#define X(name, byte, str, needs_bev) BOP_ROW_##name,
-#include "bufferevent_ops.def"
-#undef X
-	BOP_COUNT
-};
-#define X(name, byte, str, needs_bev) _Static_assert(BOP_##name == BOP_ROW_##name, \
-	"bufferevent_ops.def: " #name " must say the byte of its row (bytes are fixed: new rows go last)");
-#include "bufferevent_ops.def"
-#undef X
-static const char *const opnames[BOP_COUNT] = {
-#define X(name, byte, str, needs_bev) [byte] = str,
-#include "bufferevent_ops.def"
-#undef X
-};
-static const unsigned char needs_bev[BOP_COUNT] = {
-#define X(name, byte, str, needs_bev) [byte] = needs_bev,
-#include "bufferevent_ops.def"
-#undef X
-};
-
-/* One direction of a slot's filter: every byte it moves is XORed with key. */
-struct xform {
-	unsigned char key;
-	size_t chunk;                          /* at most this many bytes per call */
-	enum bufferevent_filter_result result; /* what every call returns (BEV_ERROR: moves nothing) */
-	int flush_mode;                        /* the mode of the flush in progress, -1: none */
-};
-
-struct bev {
-	struct bufferevent *b;
-	struct bufferevent *under; /* b is a filter over this one (freed with it), or NULL */
-	struct xform in, out;      /* the filter's directions (keys 0 without a filter) */
-	int freed, deferred, consume;
-	int relayed; /* events may come from a deferred or pair underlying: coalesced, not disabling */
-	int read_done, write_done; /* EOF/error/timeout seen, direction not re-enabled since */
-	int under_read_done, under_write_done; /* a filter relayed its underlying's event */
-	size_t rlow, rhigh, wlow;
-	size_t rlow_floor, wlow_ceil; /* read/write low mark a callback may still see */
-	size_t hi_limit;
-	int rerun_queued; /* a readcb returned at the read high watermark (E6): one re-run queued */
-};
-
-/* A rate limit on the socket bufferevent, per direction: since `base` bytes had gone
- * through the socket, at most allow + slack may (slack: one refill at a tick boundary). */
-struct bucket {
-	unsigned long base;
-	size_t allow, slack;
-};
-
-static struct {
-	struct event_base *base;
-	int sv[2];
-	struct bev v[NB];
-	unsigned long sent[NSTREAM], got[NSTREAM];
-	/* refs[s]: streams whose input multicast chains in stream s's buffers may reference
-	 * (evbuffer_add_buffer_reference into a pair side's output), as a bit mask */
-	unsigned refs[NSTREAM];
-	int peer_shut;
-	int step, code, waits, faults;
-	struct ev_token_bucket_cfg *cfg[MAXCFG];
-	int ncfg;
-	int rate_limited, metered; /* the socket bufferevent has a limit; the implementation meters */
-	struct bucket rd, wr;
-	unsigned char buf[MAXIO];
-} T;
-
-/* What each stream should deliver: byte k of stream s is expect[s][k % QCAP] (a stream
- * never has more than QCAP bytes in flight). Outside T, which is cleared per input, and
- * mapped rather than static or malloc'd: LeakSanitizer scans globals and heap blocks for
- * pointers on every leak check, and 2 MiB of stream bytes halved the exec/s. */
-static unsigned char (*expect)[QCAP];
-static unsigned char filter_buf[1 << 15]; /* the largest filter chunk */
-
-static unsigned char pat(int stream, unsigned long k)
-{
-	return (unsigned char)((k * 7 + k / 251 + (unsigned long)stream * 61) % 251);
-}
-
-__attribute__((noreturn, format(printf, 2, 3)))
-static void fail(const char *what, const char *fmt, ...)
-{
-	fprintf(stderr, "bevconf-fuzz: FAIL bufferevent_tape: %s: %s\n", T.code >= 0 ? opnames[T.code] : "finish", what);
-	fprintf(stderr, "  step %d\n  ", T.step);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	abort();
-}
-
-static unsigned char expected(int s, unsigned long k)
-{
-	return expect[s][k % QCAP];
-}
-
-static size_t stream_room(int s)
-{
-	return QCAP - (T.sent[s] - T.got[s]);
-}
-
-/* n bytes enter stream s (XORed with key: a filter they will pass through). The caller
- * checked stream_room. */
-static void stream_put(int s, const unsigned char *d, size_t n, unsigned char key)
-{
-	for (size_t i = 0; i < n; i++)
-		expect[s][(T.sent[s] + i) % QCAP] = d[i] ^ key;
-	T.sent[s] += n;
-}
-
-/* Bytes arriving on a stream (through a filter with key) must be the next ones it carries. */
-static void arrive(int s, unsigned char key, const unsigned char *d, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (d[i] != (expected(s, T.got[s] + i) ^ key))
-			fail("byte lost, duplicated or reordered", "stream %d byte %lu: %02x, expected %02x",
-				s, T.got[s] + i, d[i], expected(s, T.got[s] + i) ^ key);
-	T.got[s] += n;
-}
-
-static int in_stream(int i) { return i == 0 ? S_IN : i == 1 ? S_P10 : S_P01; }
-static int out_stream(int i) { return i == 0 ? S_OUT : i == 1 ? S_P01 : S_P10; }
-
-/* What a slot holds in its output (input): the filter's and its underlying's. */
-static size_t queued_out(const struct bev *v)
-{
-	return evbuffer_get_length(bufferevent_get_output(v->b)) +
-		(v->under ? evbuffer_get_length(bufferevent_get_output(v->under)) : 0);
-}
-
-static size_t queued_in(const struct bev *v)
-{
-	return evbuffer_get_length(bufferevent_get_input(v->b)) +
-		(v->under ? evbuffer_get_length(bufferevent_get_input(v->under)) : 0);
-}
-
-/* After the input was drained outside the watermark logic: the mark holds from here. */
-static void reset_hi_limit(struct bev *v)
-{
-	size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
-	v->hi_limit = v->rhigh > len ? v->rhigh : len;
-}
-
-static void consume(int i)
-{
-	struct bev *v = &T.v[i];
-	size_t n;
-	while ((n = bufferevent_read(v->b, T.buf, sizeof T.buf)) > 0)
-		arrive(in_stream(i), v->in.key, T.buf, n);
-	reset_hi_limit(v);
-}
-
-static struct bev *cb_bev(void *arg, const char *cbname)
-{
-	struct bev *v = arg;
-	if (v->freed)
-		fail("callback after free", "%s callback of bufferevent %d", cbname, (int)(v - T.v));
-	return v;
-}
-
-static void readcb(struct bufferevent *b, void *arg)
-{
-	struct bev *v = cb_bev(arg, "read");
-	size_t len = evbuffer_get_length(bufferevent_get_input(b));
-	/* libevent may defer a read callback itself (bufferevent_inbuf_wm_check), and it then
-	 * runs after later watermark changes: compare with the mark before the last change.
-	 * That re-run (contract E6: a readcb that returns with in >= H, EV_READ enabled, is
-	 * queued again as a deferred callback) is not checked against the low watermark when it
-	 * runs (bufferevent_run_deferred_callbacks_*: only readcb_pending), so when the input is
-	 * drained outside callbacks meanwhile (bufferevent_read), it comes with in < L, even 0
-	 * (soak finding 443cefe5b57f). An inline readcb always has in >= L, so a call below the
-	 * mark is that re-run: allowed once per queued re-run. */
-	if (!v->deferred && len < v->rlow_floor) {
-		if (!v->rerun_queued)
-			fail("read callback below the low watermark", "bufferevent %d: input %zu, low %zu",
-				(int)(v - T.v), len, v->rlow_floor);
-		v->rerun_queued = 0;
-	}
-	if (v->consume)
-		consume((int)(v - T.v));
-	/* bufferevent_inbuf_wm_check right after this callback returns (E6). */
-	if (v->rhigh && (bufferevent_get_enabled(b) & EV_READ) &&
-	    evbuffer_get_length(bufferevent_get_input(b)) >= v->rhigh)
-		v->rerun_queued = 1;
-}
-
-static void writecb(struct bufferevent *b, void *arg)
-{
-	struct bev *v = cb_bev(arg, "write");
-	size_t len = evbuffer_get_length(bufferevent_get_output(b));
-	if (!v->deferred && len > v->wlow_ceil)
-		fail("write callback above the low watermark", "bufferevent %d: output %zu, low %zu",
-			(int)(v - T.v), len, v->wlow_ceil);
-}
-
-static void eventcb(struct bufferevent *b, short what, void *arg)
-{
-	struct bev *v = cb_bev(arg, "event");
-	short dir = what & (BEV_EVENT_READING | BEV_EVENT_WRITING);
-	short kind = what & ~dir;
-	/* Deferred events are coalesced: a deferred call may carry the union of several; a
-	 * filter relays a deferred (or pair) underlying's calls as they come. */
-	if (v->deferred || v->relayed) {
-		if (!dir || !kind || (kind & ~(BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
-			fail("event flags outside the contract", "bufferevent %d (deferred): what=0x%x",
-				(int)(v - T.v), what);
-		return;
-	}
-	if ((dir != BEV_EVENT_READING && dir != BEV_EVENT_WRITING) ||
-	    (kind != BEV_EVENT_EOF && kind != BEV_EVENT_ERROR && kind != BEV_EVENT_TIMEOUT))
-		fail("event flags outside the contract", "bufferevent %d: what=0x%x", (int)(v - T.v), what);
-	int *done = dir == BEV_EVENT_READING ? &v->read_done : &v->write_done;
-	short ev = dir == BEV_EVENT_READING ? EV_READ : EV_WRITE;
-	/* A filter relays its underlying's events with its own direction left on (K4); the
-	 * underlying's direction is off for good after one, so that comes once per direction.
-	 * The filter's own timeouts disable it first. Any event with the direction on is thus
-	 * relayed, and so is any but a first timeout with it off. (The underlying's timeouts
-	 * are cleared when the filter is made, but one that expired before and waits in the
-	 * active queue, a loop pass having broken off first, still comes.) */
-	if (v->under && ((bufferevent_get_enabled(b) & ev) || kind != BEV_EVENT_TIMEOUT || *done)) {
-		int *seen = dir == BEV_EVENT_READING ? &v->under_read_done : &v->under_write_done;
-		if (*seen)
-			fail("second event relayed from the underlying", "bufferevent %d: what=0x%x",
-				(int)(v - T.v), what);
-		*seen = 1;
-		return;
-	}
-	if (*done)
-		fail("second EOF/error/timeout without re-enabling", "bufferevent %d: what=0x%x",
-			(int)(v - T.v), what);
-	*done = 1;
-	if (bufferevent_get_enabled(b) & ev)
-		fail("direction still enabled after EOF/error/timeout", "bufferevent %d: what=0x%x",
-			(int)(v - T.v), what);
-}
-
-static size_t inflight(int fd)
-{
-	int n = 0;
-	if (ioctl(fd, FIONREAD, &n) != 0)
-		return 0;
-	return (size_t)n;
-}
-
-/* Bytes through the socket in each direction, from the stream counts. */
-static unsigned long socket_read(void) { return T.sent[S_IN] - inflight(T.sv[0]); }
-static unsigned long socket_written(void) { return T.got[S_OUT] + inflight(T.sv[1]); }
-
-static void check_bucket(const struct bucket *k, unsigned long moved, const char *what)
-{
-	if (moved - k->base > k->allow + k->slack)
-		fail(what, "%lu bytes since the limit was set, bucket %zu (+ one refill %zu)",
-			moved - k->base, k->allow, k->slack);
-}
-
-static void check_rate_limit(void)
-{
-	if (!T.rate_limited || !T.metered || T.v[0].freed)
-		return;
-	check_bucket(&T.rd, socket_read(), "rate-limited reads exceed the bucket");
-	check_bucket(&T.wr, socket_written(), "rate-limited writes exceed the bucket");
-}
-
-static void check_streams(void)
-{
-	struct bev *s = &T.v[0], *p0 = &T.v[1], *p1 = &T.v[2];
-	if (!s->freed) {
-		size_t out = queued_out(s);
-		size_t wire = inflight(T.sv[1]);
-		if (T.sent[S_OUT] != T.got[S_OUT] + wire + out)
-			fail("bytes written do not add up", "sent %lu = peer got %lu + in socket %zu + output %zu",
-				T.sent[S_OUT], T.got[S_OUT], wire, out);
-		size_t in = queued_in(s);
-		wire = inflight(T.sv[0]);
-		if (T.sent[S_IN] != T.got[S_IN] + wire + in)
-			fail("bytes read do not add up", "peer sent %lu = got %lu + in socket %zu + input %zu",
-				T.sent[S_IN], T.got[S_IN], wire, in);
-	}
-	if (!p0->freed && !p1->freed) {
-		for (int d = 0; d < 2; d++) {
-			struct bev *a = d ? p1 : p0, *b = d ? p0 : p1;
-			int st = d ? S_P10 : S_P01;
-			size_t out = queued_out(a), in = queued_in(b);
-			if (T.sent[st] != T.got[st] + out + in)
-				fail("pair bytes do not add up", "stream %d: sent %lu = got %lu + output %zu + input %zu",
-					st, T.sent[st], T.got[st], out, in);
-			if (!out && !in)
-				T.refs[st] = 0; /* both buffers empty: no chain of the stream is left */
-		}
-	}
-	check_rate_limit();
-	for (int i = 0; i < NB; i++) {
-		struct bev *v = &T.v[i];
-		if (v->freed || !v->rhigh)
-			continue;
-		size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
-		if (len > v->hi_limit)
-			fail("input grew past the high watermark", "bufferevent %d: %zu > %zu (high %zu)", i,
-				len, v->hi_limit, v->rhigh);
-	}
-}
-
-static void breaker(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	event_base_loopbreak(arg);
-}
-
-/* One pass of the loop. A readcb that returns at the read high watermark is queued
- * again at once, forever (contract E6; fuzz/findings/nonblock-loop-spins.tape), so
- * EVLOOP_NONBLOCK alone may never return: a zero timer calls loopbreak, which libevent
- * checks between callbacks. */
-static void loop_pass(void)
-{
-	static const struct timeval zero = { 0, 0 };
-	event_base_once(T.base, -1, EV_TIMEOUT, breaker, T.base, &zero);
-	event_base_loop(T.base, EVLOOP_NONBLOCK);
-}
+ * A tape is a setup byte (setup()'s SETUP_* bits), then operations of 4 bytes each: code
+ * (bufferevent_ops.def, byte % BOP_COUNT), slot (% 3: 0 the socket bufferevent, 1 and 2
+ * the pair), a, b; each case of the switch below says what a and b mean. At most MAXOPS
+ * operations run. BEVCONF_FUZZ_REPRO=<file> writes the decoded steps as a C reproducer
+ * (bev_repro.c): each case hands it the call as C text, made of the same values. */
+#include "bev_model.c"
+#include "bev_repro.h"
 
 static unsigned u8(const uint8_t **p, size_t *n)
 {
@@ -390,317 +17,82 @@ static unsigned u8(const uint8_t **p, size_t *n)
 	return *(*p)++;
 }
 
+/* A size byte: 0-223 as itself, then 128-byte steps up to 4096. */
 static size_t iosize(unsigned b)
 {
 	return b < 224 ? b : (size_t)(b - 223) * 128;
 }
 
-static void free_slot(int i)
+/* ---- the values of the decoded calls, as C ---- */
+
+/* One of a few rotating buffers: a call's text uses at most four names. */
+static char *name_buf(void)
 {
-	T.v[i].freed = 1;
-	bufferevent_free(T.v[i].b); /* a filter takes its underlying with it (CLOSE_ON_FREE) */
+	static char slot[4][96];
+	static int next;
+	char *s = slot[next++ % 4];
+	s[0] = 0;
+	return s;
 }
 
-/* ---- moving one bufferevent's input into another's output ---- */
-
-/* Is the graph "stream s's buffers hold multicast chains referencing stream t's input"
- * cyclic? A buffer holding chains that reference itself, directly or through others, is
- * never freed (F3, fuzz/findings/multicast-cycle-leak.tape): the tape avoids that. */
-static int refs_cyclic(const unsigned *refs)
+/* The names of the bits set in v, joined with " | ", or "0". */
+static const char *bit_names(unsigned v, const unsigned *bits, const char *const *names, size_t n)
 {
-	unsigned reach[NSTREAM];
-	memcpy(reach, refs, sizeof reach);
-	for (int round = 0; round < NSTREAM; round++)
-		for (int s = 0; s < NSTREAM; s++)
-			for (int t = 0; t < NSTREAM; t++)
-				if (reach[s] & (1u << t))
-					reach[s] |= reach[t];
-	for (int s = 0; s < NSTREAM; s++)
-		if (reach[s] & (1u << s))
-			return 1;
-	return 0;
-}
-
-/* Slot i's input into slot j's output, as a proxy forwards: evbuffer_add_buffer, or
- * evbuffer_add_buffer_reference (the input keeps its bytes). The model moves first: a
- * callback inside the call may read either stream. */
-static void move_input(int i, int j, int by_ref)
-{
-	struct bev *v = &T.v[i], *w = &T.v[j];
-	if (w->freed)
-		return;
-	struct evbuffer *src = bufferevent_get_input(v->b), *dst = bufferevent_get_output(w->b);
-	int s = in_stream(i), d = out_stream(j);
-	size_t n = evbuffer_get_length(src);
-	/* Chains stay chains only into a pair side's output (a socket writes them, a filter
-	 * copies), and only an unfiltered input holds any (a filter's input has its copies). */
-	unsigned refs[NSTREAM];
-	memcpy(refs, T.refs, sizeof refs);
-	if (j != 0 && !w->under)
-		refs[d] |= by_ref ? 1u << s : v->under ? 0 : T.refs[s];
-	if (refs_cyclic(refs))
-		return;
-	size_t after = T.sent[d] - T.got[d] + n - (s == d && !by_ref ? n : 0);
-	if (after > QCAP)
-		return;
-	/* Forward, byte by byte: with s == d the ring only overwrites bytes already copied. */
-	unsigned long from = T.got[s], at = T.sent[d];
+	char *s = name_buf();
 	for (size_t k = 0; k < n; k++)
-		expect[d][(at + k) % QCAP] = expected(s, from + k) ^ v->in.key ^ w->out.key;
-	unsigned before[NSTREAM];
-	memcpy(before, T.refs, sizeof before);
-	T.sent[d] += n;
-	if (!by_ref)
-		T.got[s] += n;
-	memcpy(T.refs, refs, sizeof refs);
-	size_t dst_len = evbuffer_get_length(dst);
-	int r = by_ref ? evbuffer_add_buffer_reference(dst, src) : evbuffer_add_buffer(dst, src);
-	if (r != 0) {
-		/* libevent refuses to reference a source holding multicast chains (I54) */
-		if (!by_ref || v->under || !before[s])
-			fail("evbuffer_add_buffer failed", "%s from bufferevent %d's input (%zu bytes) into %d's output",
-				by_ref ? "reference" : "move", i, n, j);
-		if (evbuffer_get_length(dst) != dst_len || evbuffer_get_length(src) != n)
-			fail("a refused add_buffer_reference changed a buffer", "source %zu -> %zu, destination %zu -> %zu",
-				n, evbuffer_get_length(src), dst_len, evbuffer_get_length(dst));
-		T.sent[d] -= n;
-		memcpy(T.refs, before, sizeof before);
-		return;
-	}
-	if (!by_ref)
-		reset_hi_limit(v);
+		if (v & bits[k])
+			snprintf(s + strlen(s), 96 - strlen(s), "%s%s", *s ? " | " : "", names[k]);
+	return *s ? s : "0";
 }
 
-/* ---- the filter ---- */
+#define NAMES(v, ...) bit_names((v), (const unsigned[]){ __VA_ARGS__ }, names, sizeof names / sizeof names[0])
 
-/* Moves up to chunk bytes (never more than dst_limit) from src to dst, each XORed with
- * the key, and returns the result the tape chose; BEV_ERROR moves nothing (so what K11
- * says stays where it was). */
-static enum bufferevent_filter_result xor_move(struct xform *x, struct evbuffer *src, struct evbuffer *dst,
-	ev_ssize_t limit, enum bufferevent_flush_mode mode)
+static const char *events(short what)
 {
-	if (mode != BEV_NORMAL && (int)mode != x->flush_mode)
-		fail("filter called with a mode no flush asked for", "mode %d, flush in progress %d",
-			(int)mode, x->flush_mode);
-	if (x->result == BEV_ERROR)
-		return BEV_ERROR;
-	size_t n = evbuffer_get_length(src);
-	if (n > x->chunk)
-		n = x->chunk;
-	if (limit >= 0 && (size_t)limit < n)
-		n = (size_t)limit;
-	else if (limit < -1)
-		n = 0;
-	if (evbuffer_remove(src, filter_buf, n) != (int)n)
-		fail("filter: evbuffer_remove fell short", "%zu bytes", n);
-	for (size_t k = 0; k < n; k++)
-		filter_buf[k] ^= x->key;
-	if (evbuffer_add(dst, filter_buf, n) != 0)
-		fail("filter: evbuffer_add failed", "%zu bytes", n);
-	return x->result;
+	static const char *const names[] = { "EV_READ", "EV_WRITE" };
+	return NAMES((unsigned)what, EV_READ, EV_WRITE);
 }
 
-static enum bufferevent_filter_result filter_in(struct evbuffer *src, struct evbuffer *dst,
-	ev_ssize_t limit, enum bufferevent_flush_mode mode, void *ctx)
+static const char *bev_events(short what)
 {
-	return xor_move(&((struct bev *)ctx)->in, src, dst, limit, mode);
+	static const char *const names[] = { "BEV_EVENT_EOF", "BEV_EVENT_READING", "BEV_EVENT_WRITING" };
+	return NAMES((unsigned)what, BEV_EVENT_EOF, BEV_EVENT_READING, BEV_EVENT_WRITING);
 }
 
-static enum bufferevent_filter_result filter_out(struct evbuffer *src, struct evbuffer *dst,
-	ev_ssize_t limit, enum bufferevent_flush_mode mode, void *ctx)
+static const char *bev_options(int opts)
 {
-	return xor_move(&((struct bev *)ctx)->out, src, dst, limit, mode);
+	static const char *const names[] = { "BEV_OPT_CLOSE_ON_FREE", "BEV_OPT_DEFER_CALLBACKS",
+		"BEV_OPT_THREADSAFE", "BEV_OPT_UNLOCK_CALLBACKS" };
+	return NAMES((unsigned)opts, BEV_OPT_CLOSE_ON_FREE, BEV_OPT_DEFER_CALLBACKS, BEV_OPT_THREADSAFE,
+		BEV_OPT_UNLOCK_CALLBACKS);
 }
 
-/* Wrap slot i's bufferevent in the tape's filter (once): output key a, input key a ^ 0xa5;
- * b: bit 0 DEFER_CALLBACKS, bit 1 THREADSAFE, bit 2 UNLOCK_CALLBACKS (with both), chunk
- * 16 << (b >> 4), at most filter_buf (smaller chunks only slow the loop down: a 4096-byte
- * write through 1-byte chunks is 4096 calls and writecbs). The slot is the filter from
- * then on, with fresh watermarks. */
-static void make_filter(int i, unsigned a, unsigned b)
+static const char *trigger_options(int opts)
 {
-	struct bev *v = &T.v[i];
-	if (v->under)
-		return;
-	int defer = b & 1, safe = (b >> 1) & 1;
-	int opts = BEV_OPT_CLOSE_ON_FREE | (defer ? BEV_OPT_DEFER_CALLBACKS : 0) | (safe ? BEV_OPT_THREADSAFE : 0) |
-		((b & 4) && defer && safe ? BEV_OPT_UNLOCK_CALLBACKS : 0);
-	size_t chunk = (size_t)16 << (b >> 4);
-	struct xform x = { .key = (unsigned char)a, .chunk = chunk < sizeof filter_buf ? chunk : sizeof filter_buf,
-		.result = BEV_OK, .flush_mode = -1 };
-	v->out = x;
-	x.key ^= 0xa5;
-	v->in = x;
-	/* Timeouts become the filter's own: with the underlying's cleared, the filter relays
-	 * at most one event per direction (eventcb). */
-	bufferevent_set_timeouts(v->b, NULL, NULL);
-	struct bufferevent *f = bufferevent_filter_new(v->b, filter_in, filter_out, opts, NULL, v);
-	if (!f)
-		fail("bufferevent_filter_new failed", "over bufferevent %d, options 0x%x", i, opts);
-	int under_deferred = v->deferred;
-	struct bev fresh = { .b = f, .under = v->b, .in = v->in, .out = v->out, .consume = v->consume,
-		.deferred = defer, .relayed = under_deferred || i != 0 };
-	*v = fresh;
-	bufferevent_setcb(f, readcb, writecb, eventcb, v);
+	static const char *const names[] = { "BEV_TRIG_DEFER_CALLBACKS", "BEV_TRIG_IGNORE_WATERMARKS" };
+	return NAMES((unsigned)opts, BEV_TRIG_DEFER_CALLBACKS, BEV_TRIG_IGNORE_WATERMARKS);
 }
 
-static void set_filter_result(struct bev *v, unsigned a, unsigned b)
+static const char *setup_options(unsigned opts)
 {
-	static const enum bufferevent_filter_result results[] = { BEV_OK, BEV_NEED_MORE, BEV_ERROR };
-	if (!v->under)
-		return;
-	if (b % 4 != 2)
-		v->in.result = results[a % 3];
-	if (b % 4 != 1)
-		v->out.result = results[a % 3];
+	static const char *const names[] = { "SETUP_POLL", "SETUP_SOCKET_DEFER", "SETUP_PAIR_DEFER",
+		"SETUP_CONSUME0", "SETUP_CONSUME0 << 1", "SETUP_CONSUME0 << 2", "SETUP_SOCKET_SAFE", "SETUP_PAIR_SAFE" };
+	return NAMES(opts, SETUP_POLL, SETUP_SOCKET_DEFER, SETUP_PAIR_DEFER, SETUP_CONSUME0, SETUP_CONSUME0 << 1,
+		SETUP_CONSUME0 << 2, SETUP_SOCKET_SAFE, SETUP_PAIR_SAFE);
 }
 
-/* ---- flush ---- */
-
-/* bufferevent_flush(a % 3: READ, WRITE, both; b % 3: NORMAL, FLUSH, FINISHED). */
-static void flush(int i, unsigned a, unsigned b)
+static const char *errno_name(int err)
 {
-	static const short io[] = { EV_READ, EV_WRITE, EV_READ | EV_WRITE };
-	static const enum bufferevent_flush_mode modes[] = { BEV_NORMAL, BEV_FLUSH, BEV_FINISHED };
-	struct bev *v = &T.v[i];
-	short what = io[a % 3];
-	enum bufferevent_flush_mode mode = modes[b % 3];
-	v->in.flush_mode = v->out.flush_mode = (int)mode;
-	int r = bufferevent_flush(v->b, what, mode);
-	v->in.flush_mode = v->out.flush_mode = -1;
-	if (v->under) {
-		/* K10: outside BEV_NORMAL the filter is called at least once per direction asked for */
-		int ok = ((what & EV_READ) && v->in.result == BEV_OK) || ((what & EV_WRITE) && v->out.result == BEV_OK);
-		if (mode != BEV_NORMAL ? r != ok : r != 0 && r != 1)
-			fail("filter flush returned the wrong value", "bufferevent %d, iotype %d, mode %d: %d, expected %d",
-				i, what, (int)mode, r, ok);
-	} else if (i != 0) {
-		/* H6/H10: 0; -1 once the partner is gone (which a free with deferred callbacks
-		 * pending postpones to the loop, so a freed partner may still answer 0) */
-		if (r != 0 && !(r == -1 && T.v[3 - i].freed))
-			fail("pair flush returned the wrong value", "bufferevent %d, iotype %d, mode %d: %d",
-				i, what, (int)mode, r);
-	}
-	for (int k = 0; k < NB; k++) /* a flush ignores the read high watermark (H11, K10) */
-		if (!T.v[k].freed)
-			reset_hi_limit(&T.v[k]);
+	return err == EAGAIN ? "EAGAIN" : err == EINTR ? "EINTR" : err == ECONNRESET ? "ECONNRESET" : "EPIPE";
 }
 
-/* ---- rate limits ---- */
+static const char *const result_names[] = { [BEV_OK] = "BEV_OK", [BEV_NEED_MORE] = "BEV_NEED_MORE",
+	[BEV_ERROR] = "BEV_ERROR" };
+static const char *const mode_names[] = { [BEV_NORMAL] = "BEV_NORMAL", [BEV_FLUSH] = "BEV_FLUSH",
+	[BEV_FINISHED] = "BEV_FINISHED" };
 
-static void bucket_set(struct bucket *k, unsigned long now, size_t rate, size_t burst, int reinit)
-{
-	if (reinit) { /* libevent only clips the bucket to the new burst */
-		size_t left = k->allow + k->slack - (now - k->base);
-		k->allow = left < burst ? left : burst;
-	} else {
-		k->allow = rate;
-	}
-	k->base = now;
-	k->slack = rate;
-}
-
-/* a == 0: bufferevent_set_rate_limit(NULL); else read rate iosize(a), write rate
- * iosize(b) + 1, bursts twice the rates, a tick of TICK_SEC. Only socket bufferevents
- * meter, so only a limit set on the socket bufferevent itself is checked. */
-static void rate_limit(int i, unsigned a, unsigned b)
-{
-	struct bev *v = &T.v[i];
-	int on_socket = i == 0 && !v->under;
-	if (!a) {
-		if (bufferevent_set_rate_limit(v->b, NULL) != 0)
-			fail("bufferevent_set_rate_limit(NULL) failed", "bufferevent %d", i);
-		if (on_socket)
-			T.rate_limited = 0;
-		return;
-	}
-	if (T.ncfg == MAXCFG)
-		return;
-	static const struct timeval tick = { TICK_SEC, 0 };
-	size_t rr = iosize(a), wr = iosize(b) + 1;
-	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(rr, 2 * rr, wr, 2 * wr, &tick);
-	if (!cfg)
-		fail("ev_token_bucket_cfg_new failed", "rates %zu, %zu", rr, wr);
-	T.cfg[T.ncfg++] = cfg; /* used, not copied: freed after the bufferevents */
-	if (bufferevent_set_rate_limit(v->b, cfg) != 0)
-		fail("bufferevent_set_rate_limit failed", "bufferevent %d", i);
-	if (!on_socket)
-		return;
-	bucket_set(&T.rd, socket_read(), rr, 2 * rr, T.rate_limited);
-	bucket_set(&T.wr, socket_written(), wr, 2 * wr, T.rate_limited);
-	T.rate_limited = 1;
-	/* An implementation that keeps the limit without metering (ref) reports its usual maximum. */
-	T.metered = bufferevent_get_max_to_read(v->b) <= (ev_ssize_t)(2 * rr) &&
-		bufferevent_get_max_to_write(v->b) <= (ev_ssize_t)(2 * wr);
-}
-
-/* ---- free with deferred callbacks pending ---- */
-
-/* Queue deferred callbacks (a: bit 0 readcb, bit 1 writecb, bit 2 eventcb with EOF,
- * while writing when bit 3; b bit 0: ignoring the watermarks), then free the bufferevent
- * before the loop runs them: none may reach it. */
-static void trigger_free(int i, unsigned a, unsigned b)
-{
-	struct bev *v = &T.v[i];
-	int opts = BEV_TRIG_DEFER_CALLBACKS | (b & 1 ? BEV_TRIG_IGNORE_WATERMARKS : 0);
-	short io = (short)((a & 1 ? EV_READ : 0) | (a & 2 ? EV_WRITE : 0));
-	if (io)
-		bufferevent_trigger(v->b, io, opts);
-	if (a & 4)
-		bufferevent_trigger_event(v->b, (short)(BEV_EVENT_EOF | (a & 8 ? BEV_EVENT_WRITING : BEV_EVENT_READING)),
-			opts);
-	free_slot(i);
-}
-
-/* ---- one input ---- */
-
-/* opts: bit 0 poll instead of epoll, bit 1 the socket bufferevent defers callbacks, bit 2
- * the pair asks for it too, bits 3-5 each slot consumes in its readcb, bit 6 the socket
- * bufferevent is THREADSAFE, bit 7 the pair is. */
-static void setup(unsigned opts)
-{
-	memset(&T, 0, sizeof T);
-	bc_fault_reset();
-	struct event_config *cfg = event_config_new();
-	event_config_avoid_method(cfg, (opts & 1) ? "epoll" : "poll");
-	T.base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	if (!T.base || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, T.sv) != 0)
-		abort();
-	T.v[0].deferred = !!(opts & 2);
-	/* libevent's bufferevent_pair_new always adds BEV_OPT_DEFER_CALLBACKS, so the
-	 * inline-callback checks never apply to the pair; bit 2 still asks for it explicitly. */
-	T.v[1].deferred = T.v[2].deferred = 1;
-	int pair_opts = (opts & 4 ? BEV_OPT_DEFER_CALLBACKS : 0) | (opts & 0x80 ? BEV_OPT_THREADSAFE : 0);
-	T.v[0].b = bufferevent_socket_new(T.base, T.sv[0], BEV_OPT_CLOSE_ON_FREE |
-		(T.v[0].deferred ? BEV_OPT_DEFER_CALLBACKS : 0) | (opts & 0x40 ? BEV_OPT_THREADSAFE : 0));
-	struct bufferevent *pair[2];
-	if (!T.v[0].b || bufferevent_pair_new(T.base, pair_opts, pair))
-		abort();
-	T.v[1].b = pair[0];
-	T.v[2].b = pair[1];
-	for (int i = 0; i < NB; i++) {
-		bufferevent_setcb(T.v[i].b, readcb, writecb, eventcb, &T.v[i]);
-		T.v[i].consume = (opts >> (3 + i)) & 1;
-	}
-}
-
-static void teardown(void)
-{
-	for (int i = 0; i < NB; i++)
-		if (!T.v[i].freed)
-			free_slot(i);
-	/* Let deferred callbacks and frees finish (a callback still pending when the base is
-	 * freed keeps its bufferevent alive: a leak of the harness's making). */
-	for (int k = 0; k < 4; k++)
-		loop_pass();
-	event_base_free(T.base);
-	for (int k = 0; k < T.ncfg; k++)
-		ev_token_bucket_cfg_free(T.cfg[k]);
-	close(T.sv[1]);
-	bc_fault_reset();
-	memset(&T, 0, sizeof T); /* so LeakSanitizer does not count freed objects as reachable */
-}
+/* Run a step and write it into the reproducer: call as it runs, then its C text. */
+#define DO(call, ...) do { repro_step(T.step, code, i, __VA_ARGS__); STEP(T.step, code, i, call); } while (0)
 
 static void quiet(int severity, const char *msg)
 {
@@ -711,172 +103,150 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int once;
 	if (!once) {
-		signal(SIGPIPE, SIG_IGN); /* libevent writes without MSG_NOSIGNAL */
 		event_set_log_callback(quiet);
-		/* Lock callbacks, before any base: THREADSAFE bufferevents need them. */
-		if (evthread_use_pthreads() != 0)
-			abort();
-		expect = mmap(NULL, sizeof *expect * NSTREAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (expect == MAP_FAILED)
-			abort();
+		model_init();
 		once = 1;
 	}
 	const uint8_t *p = data;
 	size_t n = size;
-	setup(u8(&p, &n));
+	unsigned opts = u8(&p, &n);
+	repro_begin(size, setup_options(opts));
+	setup(opts);
 	for (T.step = 0; T.step < MAXOPS && n; T.step++) {
-		T.code = (int)(u8(&p, &n) % BOP_COUNT);
+		int code = (int)(u8(&p, &n) % BOP_COUNT);
 		int i = (int)(u8(&p, &n) % NB);
-		struct bev *v = &T.v[i];
 		unsigned a = u8(&p, &n), b = u8(&p, &n);
 		if (getenv("BEVCONF_FUZZ_VERBOSE"))
-			fprintf(stderr, "  step %d: %s bev=%d a=%u b=%u\n", T.step, opnames[T.code], i, a, b);
-		if (v->freed && needs_bev[T.code])
-			continue;
-		switch (T.code) {
-		case BOP_WRITE: { /* bufferevent_write */
+			fprintf(stderr, "  step %d: %s bev=%d a=%u b=%u\n", T.step, opnames[code], i, a, b);
+		switch (code) {
+		case BOP_WRITE: { /* a: size */
 			size_t k = iosize(a);
-			int s = out_stream(i);
-			if (k > stream_room(s))
-				break;
-			for (size_t j = 0; j < k; j++)
-				T.buf[j] = pat(s, T.sent[s] + j);
-			stream_put(s, T.buf, k, v->out.key); /* before: a callback inside may read */
-			if (bufferevent_write(v->b, T.buf, k) != 0)
-				fail("bufferevent_write failed", "bufferevent %d, %zu bytes", i, k);
+			DO(bev_write(i, k), "bev_write(%d, %zu)", i, k);
 			break;
 		}
-		case BOP_READ: { /* bufferevent_read */
-			size_t k = bufferevent_read(v->b, T.buf, iosize(a));
-			arrive(in_stream(i), v->in.key, T.buf, k);
-			reset_hi_limit(v);
-			break;
-		}
-		case BOP_PEER_WRITE: { /* the peer writes */
-			if (T.v[0].freed)
-				break;
+		case BOP_READ: { /* a: size */
 			size_t k = iosize(a);
-			if (k > stream_room(S_IN))
-				break;
-			for (size_t j = 0; j < k; j++)
-				T.buf[j] = pat(S_IN, T.sent[S_IN] + j);
-			ssize_t w = send(T.sv[1], T.buf, k, MSG_NOSIGNAL);
-			if (w > 0)
-				stream_put(S_IN, T.buf, (size_t)w, 0);
+			DO(bev_read(i, k), "bev_read(%d, %zu)", i, k);
 			break;
 		}
-		case BOP_PEER_READ: { /* the peer reads */
-			ssize_t r = recv(T.sv[1], T.buf, iosize(a) ? iosize(a) : 1, 0);
-			if (r > 0)
-				arrive(S_OUT, 0, T.buf, (size_t)r);
+		case BOP_PEER_WRITE: { /* a: size */
+			size_t k = iosize(a);
+			DO(peer_write(k), "peer_write(%zu)", k);
+			break;
+		}
+		case BOP_PEER_READ: { /* a: size (0: 1) */
+			size_t k = iosize(a) ? iosize(a) : 1;
+			DO(peer_read(k), "peer_read(%zu)", k);
 			break;
 		}
 		case BOP_ENABLE:
-		case BOP_DISABLE: { /* enable / disable */
+		case BOP_DISABLE: { /* a: bit 0 EV_READ, bit 1 EV_WRITE */
 			short what = (short)((a & 1 ? EV_READ : 0) | (a & 2 ? EV_WRITE : 0));
-			int r = T.code == BOP_ENABLE ? bufferevent_enable(v->b, what) : bufferevent_disable(v->b, what);
-			if (r != 0)
-				fail("enable/disable failed", "bufferevent %d what=%d", i, what);
-			if (T.code == BOP_ENABLE) {
-				if (what & EV_READ)
-					v->read_done = 0;
-				if (what & EV_WRITE)
-					v->write_done = 0;
-			}
+			if (code == BOP_ENABLE)
+				DO(bev_enable(i, what), "bev_enable(%d, %s)", i, events(what));
+			else
+				DO(bev_disable(i, what), "bev_disable(%d, %s)", i, events(what));
 			break;
 		}
-		case BOP_SETWATERMARK: { /* watermarks */
-			size_t low = iosize(a) / 2, high = b & 1 ? low + iosize(b) / 2 + 1 : 0;
-			if (a & 1) {
-				bufferevent_setwatermark(v->b, EV_READ, low, high);
-				v->rlow_floor = v->rlow < low ? v->rlow : low; /* the previous mark or the new one */
-				v->rlow = low;
-				v->rhigh = high;
-				size_t len = evbuffer_get_length(bufferevent_get_input(v->b));
-				v->hi_limit = high > len ? high : len;
-			} else {
-				bufferevent_setwatermark(v->b, EV_WRITE, low, 0);
-				v->wlow_ceil = v->wlow > low ? v->wlow : low;
-				v->wlow = low;
-			}
+		case BOP_SETWATERMARK: { /* a: low (size / 2), bit 0: read; b: bit 0 a high mark (low + size / 2 + 1) */
+			short what = a & 1 ? EV_READ : EV_WRITE;
+			size_t low = iosize(a) / 2, high = (a & 1) && (b & 1) ? low + iosize(b) / 2 + 1 : 0;
+			DO(bev_setwatermark(i, what, low, high), "bev_setwatermark(%d, %s, %zu, %zu)", i, events(what), low, high);
 			break;
 		}
-		case BOP_SET_TIMEOUTS: { /* timeouts, 1-4 ms or none */
-			struct timeval rt = { 0, 1000 * (long)(a % 4 + 1) }, wt = { 0, 1000 * (long)(b % 4 + 1) };
-			bufferevent_set_timeouts(v->b, a & 4 ? &rt : NULL, b & 4 ? &wt : NULL);
+		case BOP_SET_TIMEOUTS: { /* a (b): bit 2 a read (write) timeout of a % 4 + 1 ms */
+			int rt = a & 4 ? (int)(a % 4 + 1) : 0, wt = b & 4 ? (int)(b % 4 + 1) : 0;
+			DO(bev_set_timeouts(i, rt, wt), "bev_set_timeouts(%d, %d, %d)", i, rt, wt);
 			break;
 		}
-		case BOP_LOOP: /* loop passes that never wait */
-			for (unsigned k = 0; k <= a % 4; k++)
-				loop_pass();
-			break;
-		case BOP_LOOP_WAIT: { /* a loop that waits 2 ms (timeouts can fire); at most 3 per input */
-			if (T.waits++ >= 3)
-				break;
-			struct timeval tv = { 0, 2000 };
-			event_base_loopexit(T.base, &tv);
-			event_base_loop(T.base, 0);
-			for (int k = 0; k < NB; k++) { /* deferred callbacks have run: current marks apply */
-				T.v[k].rlow_floor = T.v[k].rlow;
-				T.v[k].wlow_ceil = T.v[k].wlow;
-			}
+		case BOP_LOOP: { /* a % 4 + 1 passes */
+			int k = (int)(a % 4 + 1);
+			DO(loop_passes(k), "loop_passes(%d)", k);
 			break;
 		}
-		case BOP_FAULT_WRITE: { /* scripted write results on the socket bufferevent's fd */
+		case BOP_LOOP_WAIT:
+			DO(loop_wait(), "loop_wait()");
+			break;
+		case BOP_FAULT_WRITE: { /* a % 6: EAGAIN, EINTR, ECONNRESET, EPIPE b % 3 + 1 times; a cap of b % 64; 0 once */
 			static const int errs[] = { EAGAIN, EINTR, ECONNRESET, EPIPE };
-			if (T.faults++ >= 40) /* the fault layer holds 64 rules */
-				break;
+			int times = (int)(b % 3 + 1);
+			size_t cap = b % 64;
 			if (a % 6 < 4)
-				bc_fault_fail(T.sv[0], BC_WRITE, errs[a % 6], (int)(b % 3 + 1));
+				DO(script_error(BC_WRITE, errs[a % 6], times), "script_error(BC_WRITE, %s, %d)", errno_name(errs[a % 6]), times);
 			else if (a % 6 == 4)
-				bc_fault_cap(T.sv[0], b % 64);
+				DO(script_write_cap(cap), "script_write_cap(%zu)", cap);
 			else
-				bc_fault_return(T.sv[0], BC_WRITE, 0, 1);
+				DO(script_zero(BC_WRITE), "script_zero(BC_WRITE)");
 			break;
 		}
-		case BOP_FAULT_READ: { /* scripted read results */
+		case BOP_FAULT_READ: { /* a % 4: EAGAIN, EINTR, ECONNRESET b % 3 + 1 times; EOF once */
 			static const int errs[] = { EAGAIN, EINTR, ECONNRESET };
-			if (T.faults++ >= 40)
-				break;
+			int times = (int)(b % 3 + 1);
 			if (a % 4 < 3)
-				bc_fault_fail(T.sv[0], BC_READ, errs[a % 4], (int)(b % 3 + 1));
+				DO(script_error(BC_READ, errs[a % 4], times), "script_error(BC_READ, %s, %d)", errno_name(errs[a % 4]), times);
 			else
-				bc_fault_return(T.sv[0], BC_READ, 0, 1);
+				DO(script_zero(BC_READ), "script_zero(BC_READ)");
 			break;
 		}
-		case BOP_PEER_SHUTDOWN: /* the peer shuts its writing side: a real EOF */
-			if (!T.peer_shut)
-				shutdown(T.sv[1], SHUT_WR);
-			T.peer_shut = 1;
+		case BOP_PEER_SHUTDOWN:
+			DO(peer_shutdown(), "peer_shutdown()");
 			break;
-		case BOP_FREE: /* free */
-			free_slot(i);
+		case BOP_FREE:
+			DO(bev_free(i), "bev_free(%d)", i);
 			break;
-		case BOP_CONSUME:
-			v->consume = a & 1;
+		case BOP_CONSUME: /* a bit 0: on */
+			DO(set_consume(i, (int)(a & 1)), "set_consume(%d, %d)", i, (int)(a & 1));
 			break;
-		case BOP_MOVE_INPUT: /* a % 3: the slot whose output gets the input; a / 3 odd: by reference */
-			move_input(i, (int)(a % NB), (a / NB) & 1);
-			break;
-		case BOP_FILTER:
-			make_filter(i, a, b);
-			break;
-		case BOP_FILTER_RESULT: /* a % 3: OK, NEED_MORE, ERROR; b % 4: 1 input only, 2 output only */
-			set_filter_result(v, a, b);
-			break;
-		case BOP_FLUSH:
-			flush(i, a, b);
-			break;
-		case BOP_RATE_LIMIT:
-			rate_limit(i, a, b);
-			break;
-		case BOP_TRIGGER_FREE:
-			trigger_free(i, a, b);
+		case BOP_MOVE_INPUT: { /* a % 3: the slot whose output gets the input; a / 3 odd: by reference */
+			int j = (int)(a % NB), by_ref = (int)((a / NB) & 1);
+			DO(move_input(i, j, by_ref), "move_input(%d, %d, %d)", i, j, by_ref);
 			break;
 		}
-		check_streams();
+		case BOP_FILTER: { /* a: key; b: bit 0 DEFER_CALLBACKS, bit 1 THREADSAFE, bit 2 UNLOCK_CALLBACKS
+		                    * (with both); chunk 16 << (b >> 4) */
+			int defer = b & 1, safe = (b >> 1) & 1;
+			int fopts = BEV_OPT_CLOSE_ON_FREE | (defer ? BEV_OPT_DEFER_CALLBACKS : 0) |
+				(safe ? BEV_OPT_THREADSAFE : 0) | ((b & 4) && defer && safe ? BEV_OPT_UNLOCK_CALLBACKS : 0);
+			size_t chunk = (size_t)16 << (b >> 4);
+			DO(filter_new(i, (unsigned char)a, fopts, chunk), "filter_new(%d, 0x%02x, %s, %zu)", i, a,
+				bev_options(fopts), chunk);
+			break;
+		}
+		case BOP_FILTER_RESULT: { /* a % 3: OK, NEED_MORE, ERROR; b % 4: 1 input only, 2 output only */
+			static const enum bufferevent_filter_result results[] = { BEV_OK, BEV_NEED_MORE, BEV_ERROR };
+			short dirs = b % 4 == 1 ? EV_READ : b % 4 == 2 ? EV_WRITE : EV_READ | EV_WRITE;
+			enum bufferevent_filter_result r = results[a % 3];
+			DO(filter_result(i, r, dirs), "filter_result(%d, %s, %s)", i, result_names[r], events(dirs));
+			break;
+		}
+		case BOP_FLUSH: { /* a % 3: EV_READ, EV_WRITE, both; b % 3: NORMAL, FLUSH, FINISHED */
+			static const short io[] = { EV_READ, EV_WRITE, EV_READ | EV_WRITE };
+			static const enum bufferevent_flush_mode modes[] = { BEV_NORMAL, BEV_FLUSH, BEV_FINISHED };
+			short what = io[a % 3];
+			enum bufferevent_flush_mode mode = modes[b % 3];
+			DO(bev_flush(i, what, mode), "bev_flush(%d, %s, %s)", i, events(what), mode_names[mode]);
+			break;
+		}
+		case BOP_RATE_LIMIT: { /* a == 0: none; else read rate size a, write rate size b + 1 */
+			size_t rr = iosize(a), wr = iosize(b) + 1;
+			if (!a)
+				DO(rate_limit_off(i), "rate_limit_off(%d)", i);
+			else
+				DO(rate_limit(i, rr, wr), "rate_limit(%d, %zu, %zu)", i, rr, wr);
+			break;
+		}
+		case BOP_TRIGGER_FREE: { /* a: bit 0 readcb, bit 1 writecb, bit 2 eventcb with EOF, while
+		                          * writing when bit 3; b bit 0: ignoring the watermarks */
+			short io = (short)((a & 1 ? EV_READ : 0) | (a & 2 ? EV_WRITE : 0));
+			short ev = a & 4 ? (short)(BEV_EVENT_EOF | (a & 8 ? BEV_EVENT_WRITING : BEV_EVENT_READING)) : 0;
+			int topts = BEV_TRIG_DEFER_CALLBACKS | (b & 1 ? BEV_TRIG_IGNORE_WATERMARKS : 0);
+			DO(trigger_free(i, io, ev, topts), "trigger_free(%d, %s, %s, %s)", i, events(io), bev_events(ev),
+				trigger_options(topts));
+			break;
+		}
+		}
 	}
-	T.code = -1;
 	teardown();
+	repro_end();
 	return 0;
 }
