@@ -33,7 +33,7 @@ import campaign
 from campaign import FUZZ_DIR, TOP, Usage, rel, say
 
 PAGES = os.path.join(TOP, "fuzz", "findings")
-WRITERS = {"evbuffer_tape"}  # targets with a C writer
+WRITERS = {"evbuffer_tape", "bufferevent_tape"}  # targets with a C writer
 STATUS_BEGIN = "<!-- STATUS: written by make fuzz-repro, checked by make test -->"
 STATUS_END = "<!-- END STATUS -->"
 ASAN = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
@@ -55,15 +55,21 @@ class Build:
             pre = ["LIBEVENT_SRC=" + self.tree_env] if self.tree_env else []
             campaign.build(pre + [self.needs], "libevent for the reproducers: %s" % self.what)
 
-    def link_args(self):
+    def link_args(self, threads=False):
+        """The compile line's libevent part; threads: with libevent_pthreads (bufferevent_tape's
+        reproducers call evthread_use_pthreads)."""
         if self.link:
-            return self.link
+            return self.link + (["-lpthread"] if threads else [])
         if self.prefix is None:
-            p = subprocess.run(["pkg-config", "--cflags", "--libs", "libevent"], capture_output=True, text=True)
+            modules = ["libevent"] + (["libevent_pthreads"] if threads else [])
+            p = subprocess.run(["pkg-config", "--cflags", "--libs"] + modules, capture_output=True, text=True)
             if p.returncode:
-                raise Usage("pkg-config does not know libevent (run `make deps`)")
+                raise Usage("pkg-config does not know %s (run `make deps`)" % " ".join(modules))
             return p.stdout.split()
-        return ["-I" + os.path.join(self.prefix, "include"), os.path.join(self.prefix, "lib", "libevent.a")]
+        lib = os.path.join(self.prefix, "lib")
+        return ["-I" + os.path.join(self.prefix, "include")] + (
+            [os.path.join(lib, "libevent_pthreads.a")] if threads else []) + [os.path.join(lib, "libevent.a")] + (
+            ["-lpthread"] if threads else [])
 
 
 def tree_build(name, what, tree_dir):
@@ -120,11 +126,17 @@ def run_repro(repro_c, build, workdir):
     """(status, output) of repro.c on a build: present (exit 1), fixed (exit 0), or why not."""
     build.ensure()
     exe = os.path.join(workdir, "repro-" + build.name)
-    cc = subprocess.run([build.cc] + build.cflags + ["-o", exe, repro_c] + build.link_args(),
-                        capture_output=True, text=True)
+    # What the reproducer's header says to build it with: the interposer beside it, threads.
+    text = open(repro_c).read(4096)
+    interposer = os.path.join(os.path.dirname(repro_c), "fault.c")
+    extra = [interposer, "-ldl"] if " fault.c " in text else []
+    cc = subprocess.run([build.cc] + build.cflags + ["-o", exe, repro_c] + extra +
+                        build.link_args("libevent_pthreads" in text), capture_output=True, text=True)
     if cc.returncode:
         return "does not compile", cc.stderr
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="halt_on_error=1:exitcode=2")
+    # A sanitizer's report in libevent is the bug, present: exit 1 (in a combined ASan + UBSan
+    # runtime UBSAN_OPTIONS' exitcode is ASan's too).
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:exitcode=1", UBSAN_OPTIONS="halt_on_error=1:exitcode=1")
     try:
         p = subprocess.run([exe], capture_output=True, text=True, errors="replace", timeout=60, env=env)
     except subprocess.TimeoutExpired:

@@ -41,8 +41,8 @@ def main():
              REPRO, {"FINDING": tmp}),
             ("fuzz-repro: unknown target", "unknown TARGET=nope", REPRO,
              {"FINDING": "fuzz/findings/empty-chain-ref.tape", "TARGET": "nope"}),
-            ("fuzz-repro: a target without a C writer", "TARGET=bufferevent_tape has no C writer", REPRO,
-             {"FINDING": "fuzz/findings/nonblock-loop-spins.tape", "TARGET": "bufferevent_tape"}),
+            ("fuzz-repro: a target without a C writer", "TARGET=evbuffer_diff has no C writer", REPRO,
+             {"FINDING": "fuzz/findings/nonblock-loop-spins.tape", "TARGET": "evbuffer_diff"}),
         ]
         for desc, want, argv, env in cases:
             p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT,
