@@ -410,7 +410,7 @@ static void loop_pass(void)
 	event_base_loop(T.base, EVLOOP_NONBLOCK);
 }
 
-static void free_slot(int i)
+static void bev_free(int i)
 {
 	T.v[i].freed = 1;
 	bufferevent_free(T.v[i].b); /* a filter takes its underlying with it (CLOSE_ON_FREE) */
@@ -650,7 +650,7 @@ static void trigger_free(int i, short io, short event, int opts)
 		bufferevent_trigger(v->b, io, opts);
 	if (event)
 		bufferevent_trigger_event(v->b, event, opts);
-	free_slot(i);
+	bev_free(i);
 }
 
 /* ---- the other operations ---- */
@@ -795,11 +795,6 @@ static void script_zero(enum bc_call call)
 }
 #endif
 
-static void bev_free(int i)
-{
-	free_slot(i);
-}
-
 /* Slot i's read callback drains its input, or not. */
 static void set_consume(int i, int on)
 {
@@ -866,7 +861,7 @@ static void teardown(void)
 	T.code = -1;
 	for (int i = 0; i < NB; i++)
 		if (!T.v[i].freed)
-			free_slot(i);
+			bev_free(i);
 	/* Let deferred callbacks and frees finish (a callback still pending when the base is
 	 * freed keeps its bufferevent alive: a leak of the harness's making). */
 	for (int k = 0; k < 4; k++)

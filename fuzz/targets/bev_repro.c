@@ -43,7 +43,6 @@ static struct {
 	FILE *b;
 	int faults;       /* a step scripts syscall results: the interposer goes beside */
 	size_t tape_len;
-	int done;
 	const char *title;
 } R;
 
@@ -56,11 +55,11 @@ static void on_abort(int sig)
 	raise(sig);
 }
 
-void repro_begin(size_t tape_len, const char *setup_text)
+int repro_begin(size_t tape_len)
 {
 	const char *path = getenv("BEVCONF_FUZZ_REPRO");
 	if (!path || !*path)
-		return;
+		return 0;
 	memset(&R, 0, sizeof R);
 	if (!(R.path = strdup(path)) || !(R.b = open_memstream(&R.body, &R.body_len))) {
 		fprintf(stderr, "bevconf-fuzz: cannot write %s\n", path);
@@ -68,10 +67,16 @@ void repro_begin(size_t tape_len, const char *setup_text)
 	}
 	R.title = getenv("BEVCONF_REPRO_TITLE");
 	R.tape_len = tape_len;
-	fprintf(R.b, "\tsetup(%s);\n", setup_text);
 	signal(SIGABRT, on_abort);
 	if (__sanitizer_set_death_callback)
 		__sanitizer_set_death_callback(finish);
+	return 1;
+}
+
+void repro_setup(const char *setup_text)
+{
+	if (R.b)
+		fprintf(R.b, "\tsetup(%s);\n", setup_text);
 }
 
 void repro_step(int n, int code, int i, const char *fmt, ...)
@@ -125,10 +130,10 @@ static FILE *beside(const char *name)
 
 static void finish(void)
 {
-	if (!R.b || R.done)
+	if (!R.b) /* not writing, or written (this runs again when the process dies after) */
 		return;
-	R.done = 1;
 	fclose(R.b);
+	R.b = NULL;
 	FILE *f = fopen(R.path, "w");
 	if (!f) {
 		fprintf(stderr, "bevconf-fuzz: cannot write %s\n", R.path);
@@ -159,5 +164,5 @@ static void finish(void)
 			fputs(fault_c_text, c), fclose(c);
 	}
 	free(R.body);
-	R.b = NULL;
+	free(R.path);
 }

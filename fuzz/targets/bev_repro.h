@@ -4,8 +4,11 @@
 
 #include <stddef.h>
 
-/* A tape of tape_len bytes starts: setup(setup_text). */
-void repro_begin(size_t tape_len, const char *setup_text);
+/* A tape of tape_len bytes starts; 1 when a reproducer is being written (BEVCONF_FUZZ_REPRO):
+ * only then need the caller describe its steps. */
+int repro_begin(size_t tape_len);
+/* It sets up with setup(setup_text). */
+void repro_setup(const char *setup_text);
 /* Step n, operation code on slot i, is the call fmt says (printf-style). */
 void repro_step(int n, int code, int i, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The tape ran to its end (teardown() included). */

@@ -91,8 +91,13 @@ static const char *const result_names[] = { [BEV_OK] = "BEV_OK", [BEV_NEED_MORE]
 static const char *const mode_names[] = { [BEV_NORMAL] = "BEV_NORMAL", [BEV_FLUSH] = "BEV_FLUSH",
 	[BEV_FINISHED] = "BEV_FINISHED" };
 
-/* Run a step and write it into the reproducer: call as it runs, then its C text. */
-#define DO(call, ...) do { repro_step(T.step, code, i, __VA_ARGS__); STEP(T.step, code, i, call); } while (0)
+/* Run a step: call as it runs, then its C text for the reproducer (formatted only when one
+ * is being written: not on the fuzzer's hot path). */
+#define DO(call, ...) do { \
+	if (writing) \
+		repro_step(T.step, code, i, __VA_ARGS__); \
+	STEP(T.step, code, i, call); \
+} while (0)
 
 static void quiet(int severity, const char *msg)
 {
@@ -110,7 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data;
 	size_t n = size;
 	unsigned opts = u8(&p, &n);
-	repro_begin(size, setup_options(opts));
+	int writing = repro_begin(size);
+	if (writing)
+		repro_setup(setup_options(opts));
 	setup(opts);
 	for (T.step = 0; T.step < MAXOPS && n; T.step++) {
 		int code = (int)(u8(&p, &n) % BOP_COUNT);
